@@ -1,0 +1,148 @@
+import { JsonRecordError, parseJsonRecord } from "./json-value.js";
+
+/** One top-level element of the array, with the line it starts on. */
+export interface JsonElement {
+  line: number;
+  value: unknown;
+}
+
+const enum State {
+  BeforeArray,
+  BeforeElement,
+  InElement,
+  AfterElement,
+  Done,
+}
+
+/**
+ * Streams the elements of a top-level JSON array. It finds element boundaries itself
+ * (tracking strings and nesting) and hands each element's text to JSON.parse, so memory
+ * is bounded by one element, and every error names the physical line.
+ */
+export class JsonArraySplitter {
+  private pending = "";
+  private state = State.BeforeArray;
+  /** Line of the next character to scan. */
+  private line = 1;
+  private scanAt = 0;
+  private elementStart = 0;
+  private elementLine = 1;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private afterComma = false;
+
+  constructor(private readonly maxElementChars: number) {}
+
+  get nextLine(): number {
+    let line = this.line;
+    for (let i = this.scanAt; i < this.pending.length; i++) if (this.pending.charCodeAt(i) === 10) line++;
+    return line;
+  }
+
+  push(text: string, out: JsonElement[]): void {
+    this.pending += text;
+    this.scan(out);
+    // Keep only the unfinished element (or nothing) for the next chunk.
+    const keepFrom = this.state === State.InElement ? this.elementStart : this.scanAt;
+    this.pending = this.pending.slice(keepFrom);
+    this.scanAt -= keepFrom;
+    this.elementStart -= keepFrom;
+    if (this.state === State.InElement && this.pending.length > this.maxElementChars) {
+      throw new JsonRecordError(
+        `line ${this.elementLine}: an array element is longer than ${this.maxElementChars} characters`,
+        this.elementLine,
+        "record_too_large",
+      );
+    }
+  }
+
+  end(_out: JsonElement[]): void {
+    if (this.state === State.Done) return;
+    if (this.state === State.BeforeArray) return; // an empty or blank file: no rows
+    throw this.error("the JSON array is not closed (the file ends too early)");
+  }
+
+  private scan(out: JsonElement[]): void {
+    const s = this.pending;
+    const n = s.length;
+    let i = this.scanAt;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (this.state === State.InElement) {
+        if (this.inString) {
+          if (this.escaped) this.escaped = false;
+          else if (c === 92) this.escaped = true;
+          else if (c === 34) this.inString = false;
+          else if (c === 10) this.line++;
+          i++;
+          continue;
+        }
+        if (c === 34) this.inString = true;
+        else if (c === 123 || c === 91) this.depth++;
+        else if (c === 125 || c === 93) {
+          if (this.depth === 0) {
+            this.finishElement(s, i, out);
+            continue; // the closing bracket is read in the AfterElement state
+          }
+          this.depth--;
+        } else if (c === 44 && this.depth === 0) {
+          this.finishElement(s, i, out);
+          continue;
+        } else if (c === 10) this.line++;
+        i++;
+        continue;
+      }
+      if (c === 10) {
+        this.line++;
+        i++;
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 13) {
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case State.BeforeArray:
+          if (c !== 91) throw this.error("expected a JSON array of rows (a file that starts with '[')");
+          this.state = State.BeforeElement;
+          break;
+        case State.BeforeElement:
+          if (c === 93) {
+            if (this.afterComma) throw this.error("a comma is followed by ']' (trailing comma)");
+            this.state = State.Done;
+            break;
+          }
+          if (c === 44) throw this.error("an array element is missing (two commas in a row)");
+          this.state = State.InElement;
+          this.elementStart = i;
+          this.elementLine = this.line;
+          this.depth = 0;
+          continue; // scan the element's first character in the InElement state
+        case State.AfterElement:
+          if (c === 44) {
+            this.state = State.BeforeElement;
+            this.afterComma = true;
+          } else if (c === 93) this.state = State.Done;
+          else throw this.error("expected ',' or ']' after an array element");
+          break;
+        case State.Done:
+          throw this.error("unexpected data after the end of the JSON array");
+      }
+      i++;
+    }
+    this.scanAt = i;
+  }
+
+  private finishElement(s: string, end: number, out: JsonElement[]): void {
+    const text = s.slice(this.elementStart, end);
+    out.push({ line: this.elementLine, value: parseJsonRecord(text, this.elementLine, "an array element") });
+    this.state = State.AfterElement;
+    this.afterComma = false;
+    this.scanAt = end;
+  }
+
+  private error(message: string): JsonRecordError {
+    return new JsonRecordError(`line ${this.line}: ${message}`, this.line, "bad_json");
+  }
+}

@@ -1,0 +1,41 @@
+/** Shared rules for a JSON or NDJSON record once its text is cut out of the stream. */
+export class JsonRecordError extends Error {
+  override name = "JsonRecordError";
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly code: "bad_json" | "too_deep" | "record_too_large",
+  ) {
+    super(message);
+  }
+}
+
+/** Deeper values are refused: rows are flat, and deep values would overflow JSON.stringify later. */
+export const MAX_JSON_DEPTH = 32;
+
+export function parseJsonRecord(text: string, line: number, what: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new JsonRecordError(`line ${line}: ${what} is not valid JSON (${shorten(reason)})`, line, "bad_json");
+  }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    throw new JsonRecordError(`line ${line}: ${what} is nested deeper than ${MAX_JSON_DEPTH} levels`, line, "too_deep");
+  }
+  return value;
+}
+
+function depthExceeds(value: unknown, budget: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (budget === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (depthExceeds(child, budget - 1)) return true;
+  }
+  return false;
+}
+
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

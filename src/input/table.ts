@@ -1,0 +1,206 @@
+import { InputError } from "../errors.js";
+import { isReportHeader, isReportRecord, REPORT_COLUMNS } from "../report/columns.js";
+import { CsvSyntaxError, CsvTokenizer } from "./csv-tokenizer.js";
+import { JsonArraySplitter } from "./json-array.js";
+import { JsonRecordError } from "./json-value.js";
+import { NdjsonSplitter } from "./ndjson-splitter.js";
+import type { InputSource } from "./source.js";
+import { decodeText, TextDecodeError } from "./text.js";
+
+export const INPUT_FORMATS = ["csv", "tsv", "json", "ndjson"] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** One data record of the input. */
+export interface InputRecord {
+  /** 1-based data record number: the report's `row`. */
+  row: number;
+  /** Physical line on which the record starts. */
+  line: number;
+  /** CSV: the record's fields (aligned with the header); JSON and NDJSON: the parsed value. */
+  value: unknown;
+}
+
+export interface Table {
+  readonly format: InputFormat;
+  /** CSV only: the delimiter in use. */
+  readonly delimiter: string | undefined;
+  /**
+   * CSV only: the column names, excluding an addlist report's own columns when the input
+   * is a report (so that a filtered report is a ready input for a re-run).
+   */
+  readonly columns: readonly string[] | undefined;
+  /** CSV only: index of `columns[0]` among a record's fields. */
+  readonly columnOffset: number;
+  /** CSV only: false when the first line is data, not a header. */
+  readonly hasHeader: boolean;
+  /** The data records in file order, in groups to keep per-record overhead low. */
+  readonly records: AsyncIterable<InputRecord[]>;
+}
+
+export interface TableOptions {
+  format?: InputFormat | undefined;
+  delimiter?: string | undefined;
+  /** CSV: whether the first record is a header; "auto" asks `looksLikeData` about a one-column file. */
+  header: "yes" | "no" | "auto";
+  looksLikeData?: (firstCell: string) => boolean;
+  maxRecordChars: number;
+}
+
+interface Splitter<T> {
+  readonly nextLine: number;
+  push(text: string, out: T[]): void;
+  end(out: T[]): void;
+}
+
+/** Opens the input for one full read: the format is settled and, for CSV, the header read. */
+export async function openTable(source: InputSource, options: TableOptions): Promise<Table> {
+  const text = decodeText(source.bytes())[Symbol.asyncIterator]();
+  const first = await nextText(source.name, text, 1);
+  const named = formatFromName(source.path);
+  const sniffed = sniffFormat(first ?? "");
+  // A `.json` file holding one object per line is NDJSON, whatever its name says.
+  const format = options.format ?? (named === "json" && sniffed === "ndjson" ? "ndjson" : (named ?? sniffed));
+  const chunks = prepend(first, text);
+  if (format === "json" || format === "ndjson") {
+    const splitter = format === "json" ? new JsonArraySplitter(options.maxRecordChars) : new NdjsonSplitter(options.maxRecordChars);
+    return { format, delimiter: undefined, columns: undefined, columnOffset: 0, hasHeader: false, records: jsonRecords(source.name, chunks, splitter) };
+  }
+  const delimiter = options.delimiter ?? (format === "tsv" ? "\t" : detectDelimiter(first ?? ""));
+  return openCsv(source.name, chunks, format, delimiter, options);
+}
+
+async function openCsv(
+  name: string,
+  chunks: AsyncIterator<string>,
+  format: "csv" | "tsv",
+  delimiter: string,
+  options: TableOptions,
+): Promise<Table> {
+  const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars: options.maxRecordChars });
+  const groups = split(name, chunks, tokenizer);
+  let first: { line: number; fields: string[] }[] = [];
+  for (let next = await groups.next(); next.done !== true; next = await groups.next()) {
+    first = next.value;
+    if (first.length > 0) break;
+  }
+  const head = first[0];
+  if (head === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: emptyRecords() };
+  const headerless = options.header === "no" || (options.header === "auto" && head.fields.length === 1 && options.looksLikeData?.(head.fields[0] ?? "") === true);
+  let columns: string[];
+  let columnOffset = 0;
+  if (headerless) columns = head.fields.map((_, i) => String(i + 1));
+  else if (isReportHeader(head.fields)) {
+    columnOffset = REPORT_COLUMNS.length;
+    columns = head.fields.slice(columnOffset);
+  } else columns = head.fields;
+  const rest = headerless ? first : first.slice(1);
+  return { format, delimiter, columns, columnOffset, hasHeader: !headerless, records: numbered(rest, groups, (record) => record.fields) };
+}
+
+async function* jsonRecords(name: string, chunks: AsyncIterator<string>, splitter: Splitter<{ line: number; value: unknown }>): AsyncGenerator<InputRecord[]> {
+  let unwrapReport: boolean | undefined;
+  const unwrap = (element: { value: unknown }): unknown => {
+    unwrapReport ??= isReportRecord(element.value);
+    return unwrapReport && isReportRecord(element.value) ? element.value.input : element.value;
+  };
+  yield* numbered([], split(name, chunks, splitter), unwrap);
+}
+
+async function* numbered<T extends { line: number }>(
+  first: T[],
+  groups: AsyncIterator<T[]>,
+  valueOf: (item: T) => unknown,
+): AsyncGenerator<InputRecord[]> {
+  let row = 0;
+  const number = (items: T[]): InputRecord[] => items.map((item) => ({ row: ++row, line: item.line, value: valueOf(item) }));
+  if (first.length > 0) yield number(first);
+  for (let next = await groups.next(); next.done !== true; next = await groups.next()) {
+    if (next.value.length > 0) yield number(next.value);
+  }
+}
+
+/** Feeds text to a splitter, turning every way the file can be malformed into an InputError. */
+async function* split<T>(name: string, chunks: AsyncIterator<string>, splitter: Splitter<T>): AsyncGenerator<T[]> {
+  try {
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+      const out: T[] = [];
+      splitter.push(next.value, out);
+      yield out;
+    }
+    const out: T[] = [];
+    splitter.end(out);
+    yield out;
+  } catch (error) {
+    throw asInputError(name, error, () => splitter.nextLine);
+  }
+}
+
+async function nextText(name: string, text: AsyncIterator<string>, line: number): Promise<string | undefined> {
+  try {
+    const next = await text.next();
+    return next.done === true ? undefined : next.value;
+  } catch (error) {
+    throw asInputError(name, error, () => line);
+  }
+}
+
+function asInputError(name: string, error: unknown, nextLine: () => number): unknown {
+  if (error instanceof TextDecodeError) {
+    const line = nextLine() + error.newlinesBefore;
+    return new InputError(`${name}: line ${line}: the input has ${error.message}`, error.reason, line);
+  }
+  if (error instanceof CsvSyntaxError || error instanceof JsonRecordError) {
+    return new InputError(`${name}: ${error.message}`, error.code, error.line);
+  }
+  return error;
+}
+
+async function* prepend(first: string | undefined, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  if (first === undefined) return;
+  yield first;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+async function* emptyRecords(): AsyncGenerator<InputRecord[]> {}
+
+/** The format named by the file's extension (a `.gz` suffix is looked through). */
+export function formatFromName(path: string | undefined): InputFormat | undefined {
+  if (path === undefined) return undefined;
+  const name = path.toLowerCase().replace(/\.gz$/, "");
+  if (name.endsWith(".csv")) return "csv";
+  if (name.endsWith(".tsv") || name.endsWith(".tab")) return "tsv";
+  if (name.endsWith(".ndjson") || name.endsWith(".jsonl")) return "ndjson";
+  if (name.endsWith(".json")) return "json";
+  return undefined;
+}
+
+/** For stdin or an unknown extension: `[` starts a JSON array, `{` NDJSON, anything else CSV. */
+export function sniffFormat(text: string): InputFormat {
+  const first = text.trimStart()[0];
+  if (first === "[") return "json";
+  if (first === "{") return "ndjson";
+  return "csv";
+}
+
+export const CSV_DELIMITERS = [",", ";", "\t", "|"] as const;
+
+/** The candidate that occurs most often outside quotes in the first line; `,` when none does. */
+export function detectDelimiter(text: string): string {
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === "\n" || char === "\r")) break;
+    else if (!quoted && (CSV_DELIMITERS as readonly string[]).includes(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best = ",";
+  let bestCount = 0;
+  for (const delimiter of CSV_DELIMITERS) {
+    const count = counts.get(delimiter) ?? 0;
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
+  }
+  return best;
+}
