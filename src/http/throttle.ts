@@ -1,0 +1,164 @@
+import type { Clock } from "./clock.js";
+import { type HeaderBag, remaining, resetAt, serverWaitMs } from "./retry-timing.js";
+
+/** The server asked to wait longer than the user allows (`--max-wait`): a quota, not a blip. */
+export class QuotaWait extends Error {
+  override name = "QuotaWait";
+  constructor(readonly resumeAt: number) {
+    super(`the provider asked to wait until ${new Date(resumeAt).toISOString()}`);
+  }
+}
+
+export interface ThrottleOptions {
+  /** The most requests in flight (`--concurrency`). */
+  concurrency: number;
+  /** The most request starts per second (`--rate`), if capped. */
+  ratePerSecond: number | undefined;
+  /** The longest wait to sit out (`--max-wait`). */
+  maxWaitMs: number;
+  clock: Clock;
+}
+
+export interface Ticket {
+  readonly startedAt: number;
+}
+
+const SUCCESS_HISTORY = 4096;
+/** Pace at this share of the rate learnt from a 429, to stay just under the limit. */
+const HEADROOM = 0.95;
+/** After this long without a 429, a learnt pace is allowed to quicken by 1%. */
+const CREEP_AFTER_MS = 5000;
+
+/**
+ * One gate shared by every request of a run, so that what one request learns about the
+ * provider's limits holds back all of them:
+ * - a pause: after a 429 (as long as the server says), or when the server reports no
+ *   requests left in its window (before a 429 happens);
+ * - pacing between request starts: `--rate`, the window budget the server reports
+ *   (`X-RateLimit-Remaining` spread until `X-RateLimit-Reset`), or, for servers that only
+ *   send `Retry-After`, a rate learnt from how many requests succeeded before the 429;
+ * - an adaptive concurrency window: halved on a 429, grown by one per window of successes.
+ * A wait longer than `--max-wait` throws QuotaWait instead of sleeping.
+ */
+export class Throttle {
+  private inFlight = 0;
+  private window: number;
+  private pausedUntil = 0;
+  private nextStartAt = 0;
+  private learntIntervalMs = 0;
+  private budget: { remaining: number; resetAt: number } | undefined;
+  private lastAdjustAt = Number.NEGATIVE_INFINITY;
+  private lastCreepAt = 0;
+  private unexplained429s = 0;
+  private readonly successStarts = new Float64Array(SUCCESS_HISTORY);
+  private successCount = 0;
+  private slotWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: ThrottleOptions) {
+    this.window = options.concurrency;
+  }
+
+  /** Concurrency the gate currently allows (for progress output). */
+  get allowedConcurrency(): number {
+    return Math.floor(this.window);
+  }
+
+  async acquire(signal: AbortSignal): Promise<Ticket> {
+    const { clock, maxWaitMs } = this.options;
+    for (;;) {
+      signal.throwIfAborted();
+      if (this.inFlight >= Math.floor(this.window)) {
+        await this.slotFreed(signal);
+        continue;
+      }
+      const now = clock.now();
+      const waitUntil = Math.max(this.pausedUntil, this.nextStartAt, this.budgetExhaustedUntil(now));
+      if (waitUntil > now) {
+        if (waitUntil - now > maxWaitMs) throw new QuotaWait(waitUntil);
+        await clock.sleep(waitUntil - now, signal);
+        continue;
+      }
+      this.inFlight++;
+      if (this.budget !== undefined) this.budget.remaining--;
+      this.nextStartAt = now + this.intervalMs(now);
+      return { startedAt: now };
+    }
+  }
+
+  /** Every acquired ticket is released once, with the answer's status and headers if there was one. */
+  release(ticket: Ticket, status?: number, headers?: HeaderBag): void {
+    this.inFlight--;
+    const now = this.options.clock.now();
+    if (headers !== undefined) this.learnBudget(headers, now);
+    if (status === 429) this.onRateLimited(ticket, headers ?? {}, now);
+    else if (status !== undefined && status < 400) this.onSuccess(ticket, now);
+    const waiters = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private learnBudget(headers: HeaderBag, now: number): void {
+    const left = remaining(headers);
+    const reset = resetAt(headers, now);
+    if (left === undefined || reset === undefined) return;
+    // Requests still in flight will spend from the same window.
+    this.budget = { remaining: left - this.inFlight, resetAt: reset };
+  }
+
+  private onRateLimited(ticket: Ticket, headers: HeaderBag, now: number): void {
+    const told = serverWaitMs(headers, now);
+    const wait = told ?? Math.min(60_000, 1000 * 2 ** this.unexplained429s++);
+    this.pausedUntil = Math.max(this.pausedUntil, now + wait);
+    // Requests sent before the last adjustment report the same episode: adjust once.
+    if (ticket.startedAt < this.lastAdjustAt) return;
+    this.lastAdjustAt = now;
+    this.window = Math.max(1, this.window / 2);
+    if (this.budget === undefined) this.learnRate(Math.max(1000, wait), now);
+  }
+
+  /** Without window headers, the pace is learnt from how many requests succeeded over the wait's horizon. */
+  private learnRate(horizonMs: number, now: number): void {
+    let recent = 0;
+    const stored = Math.min(this.successCount, SUCCESS_HISTORY);
+    for (let i = 0; i < stored; i++) if ((this.successStarts[i] ?? 0) >= now - horizonMs) recent++;
+    if (recent === 0) return;
+    this.learntIntervalMs = Math.max(this.learntIntervalMs / HEADROOM, horizonMs / (recent * HEADROOM));
+    this.lastCreepAt = now;
+  }
+
+  private onSuccess(ticket: Ticket, now: number): void {
+    this.successStarts[this.successCount++ % SUCCESS_HISTORY] = ticket.startedAt;
+    this.unexplained429s = 0;
+    this.window = Math.min(this.options.concurrency, this.window + 1 / this.window);
+    if (this.learntIntervalMs > 0 && now - this.lastCreepAt >= CREEP_AFTER_MS && now - this.lastAdjustAt >= CREEP_AFTER_MS) {
+      this.learntIntervalMs *= 0.99;
+      this.lastCreepAt = now;
+    }
+  }
+
+  private budgetExhaustedUntil(now: number): number {
+    if (this.budget === undefined) return 0;
+    if (this.budget.resetAt <= now) {
+      this.budget = undefined; // a new window: the next answer will tell its budget
+      return 0;
+    }
+    return this.budget.remaining <= 0 ? this.budget.resetAt : 0;
+  }
+
+  private intervalMs(now: number): number {
+    const capped = this.options.ratePerSecond === undefined ? 0 : 1000 / this.options.ratePerSecond;
+    const spread = this.budget !== undefined && this.budget.resetAt > now ? (this.budget.resetAt - now) / Math.max(1, this.budget.remaining) : 0;
+    return Math.max(capped, spread, this.learntIntervalMs);
+  }
+
+  private slotFreed(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.slotWaiters.push(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+}
