@@ -1,0 +1,32 @@
+/**
+ * CSV output (RFC 4180, `\n` line ends). Cells that a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-`, `@`, tab or CR) get a leading `'`, as OWASP advises.
+ * Hand-written because it runs once per report row: a general CSV writer costs more than
+ * the rest of the pipeline together.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+export function neutralise(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+export function csvCell(cell: string): string {
+  const safe = neutralise(cell);
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export function csvLine(cells: readonly string[]): string {
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) line += ",";
+    line += csvCell(cells[i] ?? "");
+  }
+  return `${line}\n`;
+}
+
+/** A cell's text for any JSON value: strings as they are, anything else as JSON. */
+export function cellText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}

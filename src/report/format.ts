@@ -1,0 +1,62 @@
+import type { InputRecord } from "../input/table.js";
+import { REPORT_COLUMNS } from "./columns.js";
+import { csvLine } from "./csv-line.js";
+import type { RowResult } from "./row-result.js";
+
+export type ReportKind = "csv" | "ndjson";
+
+/** `.ndjson` / `.jsonl` reports are NDJSON; anything else (and stdout) is CSV. */
+export function reportKind(path: string): ReportKind {
+  return /\.(ndjson|jsonl)$/i.test(path) ? "ndjson" : "csv";
+}
+
+/** How a row's original data appears in the report, so that the report can be fed back in. */
+export interface ReportLayout {
+  /** The original column names, after the report's own columns in a CSV report. */
+  readonly columns: readonly string[];
+  /** The row's original cells, aligned with `columns`. */
+  cells(record: InputRecord): string[];
+  /** The row's original value, as NDJSON `input`. */
+  value(record: InputRecord): unknown;
+}
+
+export interface ReportEncoder {
+  readonly kind: ReportKind;
+  header(): string;
+  encode(result: RowResult): string;
+}
+
+export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEncoder {
+  if (kind === "ndjson") {
+    return {
+      kind,
+      header: () => "",
+      encode: (result) =>
+        `${JSON.stringify({
+          row: result.record.row,
+          key: result.key,
+          status: result.status,
+          code: result.code ?? null,
+          message: result.message ?? null,
+          attempts: result.attempts,
+          http_status: result.httpStatus ?? null,
+          input: layout.value(result.record),
+        })}\n`,
+    };
+  }
+  return {
+    kind,
+    header: () => csvLine([...REPORT_COLUMNS, ...layout.columns]),
+    encode: (result) =>
+      csvLine([
+        String(result.record.row),
+        result.key,
+        result.status,
+        result.code ?? "",
+        result.message ?? "",
+        String(result.attempts),
+        result.httpStatus === undefined ? "" : String(result.httpStatus),
+        ...layout.cells(result.record),
+      ]),
+  };
+}

@@ -1,0 +1,90 @@
+import ora, { type Ora } from "ora";
+import { duration, thousands } from "./format-numbers.js";
+import { ROW_STATUSES, type StatusCounts } from "./row-result.js";
+
+export interface ProgressSnapshot {
+  rowsDone: number;
+  rowsTotal: number;
+  counts: StatusCounts;
+  requests: number;
+  /** Something worth saying now, e.g. a rate-limit pause. */
+  note?: string | undefined;
+}
+
+export type ProgressMode = "spinner" | "lines" | "off";
+
+/** A live spinner line on a terminal; plain timestamped lines (no ANSI codes) otherwise or in CI. */
+export function progressMode(enabled: boolean, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): ProgressMode {
+  if (!enabled) return "off";
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false";
+  return stream.isTTY === true && !ci ? "spinner" : "lines";
+}
+
+const SPINNER_EVERY_MS = 200;
+const LINE_EVERY_MS = 10_000;
+
+export class Progress {
+  private spinner: Ora | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+
+  constructor(
+    private readonly mode: ProgressMode,
+    private readonly stream: NodeJS.WriteStream,
+    private readonly snapshot: () => ProgressSnapshot,
+    private readonly label: string,
+  ) {}
+
+  start(): void {
+    this.startedAt = Date.now();
+    if (this.mode === "off") return;
+    if (this.mode === "spinner") {
+      this.spinner = ora({ text: this.label, stream: this.stream, discardStdin: false }).start();
+      this.timer = setInterval(() => this.render(), SPINNER_EVERY_MS);
+    } else {
+      this.line(`${this.label}: started`);
+      this.timer = setInterval(() => this.line(`${this.label}: ${this.describe()}`), LINE_EVERY_MS);
+    }
+    this.timer.unref();
+  }
+
+  /** Prints a message without garbling the spinner. */
+  notice(message: string): void {
+    if (this.mode === "off") return;
+    if (this.spinner !== undefined) {
+      this.spinner.clear();
+      this.stream.write(`${message}\n`);
+      this.spinner.render();
+    } else this.line(message);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.spinner !== undefined) this.spinner.stop();
+    else if (this.mode === "lines") this.line(`${this.label}: ${this.describe()}`);
+    this.spinner = undefined;
+  }
+
+  private render(): void {
+    if (this.spinner !== undefined) this.spinner.text = `${this.label} ${this.describe()}`;
+  }
+
+  private describe(): string {
+    const now = this.snapshot();
+    const elapsed = Math.max(1, Date.now() - this.startedAt);
+    const rate = (now.rowsDone / elapsed) * 1000;
+    const share = now.rowsTotal > 0 ? ` (${((now.rowsDone / now.rowsTotal) * 100).toFixed(1)}%)` : "";
+    const left = now.rowsTotal - now.rowsDone;
+    const eta = rate > 0 && left > 0 ? `, ETA ${duration((left / rate) * 1000)}` : "";
+    const counts = ROW_STATUSES.filter((status) => now.counts[status] > 0)
+      .map((status) => `${status} ${thousands(now.counts[status])}`)
+      .join(", ");
+    const note = now.note === undefined ? "" : ` — ${now.note}`;
+    return `${thousands(now.rowsDone)}/${thousands(now.rowsTotal)} rows${share}, ${thousands(rate)} rows/s${eta}, ${thousands(now.requests)} requests${counts ? `; ${counts}` : ""}${note}`;
+  }
+
+  private line(text: string): void {
+    this.stream.write(`${new Date().toISOString()} ${text}\n`);
+  }
+}

@@ -1,0 +1,76 @@
+import { ExitCode } from "../errors.js";
+import { type StopReason, stopExitCode } from "../pipeline/run-control.js";
+import { duration, thousands } from "./format-numbers.js";
+import { ROW_STATUSES, type StatusCounts, SUCCESS_STATUSES } from "./row-result.js";
+
+/** The run's summary: printed for people on stderr, or as one JSON object with `--json`. */
+export interface RunSummary {
+  driver: string;
+  target: string;
+  dry_run: boolean;
+  rows: number;
+  counts: StatusCounts;
+  /** Requests sent (with `--dry-run`: the requests that would be sent). */
+  requests: number;
+  retries: number;
+  elapsed_ms: number;
+  report: string;
+  exit_code: number;
+  /** When the run stopped at a quota: when to `--resume`. */
+  resume_after?: string;
+  rate_limited: number;
+  split_requests: number;
+  /** Why the run stopped early, if it did. */
+  stopped?: { reason: StopReason["kind"]; message: string };
+}
+
+export function exitCodeFor(counts: StatusCounts, stop: StopReason | undefined): ExitCode {
+  if (stop !== undefined) return stopExitCode(stop);
+  const unsuccessful = ROW_STATUSES.some((status) => counts[status] > 0 && !SUCCESS_STATUSES.has(status));
+  return unsuccessful ? ExitCode.rowsUnsettled : ExitCode.ok;
+}
+
+export function stopMessage(stop: StopReason): string {
+  switch (stop.kind) {
+    case "provider":
+      return stop.listFull === true ? `the list is full (${stop.code}: ${stop.message})` : `the provider refused the run (${stop.code}: ${stop.message})`;
+    case "quota":
+      return `the provider's quota is used up until ${new Date(stop.resumeAt).toISOString()} (longer than --max-wait)`;
+    case "breaker":
+      return stop.message;
+    case "signal":
+      return `interrupted by ${stop.signal}`;
+  }
+}
+
+export function summaryText(summary: RunSummary): string {
+  const verb = summary.dry_run ? "planned" : "sent";
+  const lines = [
+    `${summary.driver} → ${summary.target}: ${thousands(summary.rows)} rows in ${duration(summary.elapsed_ms)}; ${thousands(summary.requests)} requests ${verb}, ${thousands(summary.retries)} retries, ${thousands(summary.rate_limited)} rate-limited, ${thousands(summary.split_requests)} split`,
+  ];
+  const width = Math.max(...ROW_STATUSES.map((status) => status.length));
+  for (const status of ROW_STATUSES) {
+    if (summary.counts[status] > 0) lines.push(`  ${status.padEnd(width)}  ${thousands(summary.counts[status]).padStart(10)}`);
+  }
+  lines.push(`report: ${summary.report}`);
+  if (summary.stopped !== undefined) lines.push(`stopped: ${summary.stopped.message}; unsent rows are not_sent in the report`);
+  if (summary.resume_after !== undefined) lines.push(`resume after ${summary.resume_after} with the same command and --resume`);
+  else if (summary.stopped !== undefined) lines.push("to finish later, run the same command with --resume");
+  lines.push(`exit ${summary.exit_code}: ${exitMeaning(summary.exit_code, summary.dry_run)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function exitMeaning(code: number, dryRun: boolean): string {
+  switch (code) {
+    case ExitCode.ok:
+      return dryRun ? "every row is valid" : "every row is in the target";
+    case ExitCode.rowsUnsettled:
+      return "some rows are invalid, rejected or failed (see the report)";
+    case ExitCode.stopped:
+      return "the run was stopped early";
+    case ExitCode.quota:
+      return "stopped at the provider's quota";
+    default:
+      return "interrupted";
+  }
+}
