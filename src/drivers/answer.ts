@@ -1,0 +1,37 @@
+import type { z } from "zod";
+import type { HttpAnswer } from "../http/client.js";
+import type { ProviderError } from "./types.js";
+
+/** The answer's body as JSON, or undefined when it is not JSON (an HTML error page, say). */
+export function jsonBody(answer: HttpAnswer): unknown {
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses a body against the provider's documented shape; undefined when it does not match. */
+export function parseBody<T>(answer: HttpAnswer, schema: z.ZodType<T>): T | undefined {
+  const result = schema.safeParse(jsonBody(answer));
+  return result.success ? result.data : undefined;
+}
+
+/** A readable stand-in for a body that is not the provider's JSON. */
+export function bodySnippet(answer: HttpAnswer): string {
+  const text = answer.body
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (text === "") return `HTTP ${answer.status} with an empty body`;
+  return `HTTP ${answer.status}: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`;
+}
+
+export function httpError(answer: HttpAnswer): ProviderError {
+  return { code: `http_${answer.status}`, message: bodySnippet(answer) };
+}
+
+/** An answer that does not say what happened to the rows: they are not assumed added. */
+export function unexpectedAnswer(answer: HttpAnswer, why: string): ProviderError {
+  return { code: "bad_response", message: `${why} (${bodySnippet(answer)})` };
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { isUuid } from "../rows/uuid.js";
+import { parseBody, unexpectedAnswer } from "./answer.js";
+import { checkContactId, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
+import type { DriverSpec, RowOutcome } from "./types.js";
+
+export const DRIVER_NAME = "leadlex-list";
+
+const added = z.object({
+  data: z.object({
+    added: z.number().int().nonnegative(),
+    list_id: z.string().optional(),
+    contact_count: z.number().int().nonnegative().optional(),
+  }),
+});
+
+/**
+ * LeadLex "Add Contacts to List": up to 100 contact UUIDs per request. The answer only
+ * counts the newly added contacts, so a batch is `added` when all were new,
+ * `already_present` when none were, and `added_or_present` otherwise.
+ */
+export const leadlexList: DriverSpec = {
+  name: DRIVER_NAME,
+  provider: "leadlex",
+  summary: "Add contacts to a LeadLex list",
+  endpoint: "POST {base}/v1/lists/{id}/contacts",
+  maxBatch: 100,
+  rowIs: "a contact UUID",
+  keyColumn: LEADLEX_KEY_COLUMN,
+  looksLikeKey: (cell) => isUuid(cell.trim()),
+  create: ({ target }) => ({
+    name: DRIVER_NAME,
+    maxBatch: 100,
+    maxBatchBytes: LEADLEX_MAX_BATCH_BYTES,
+    check: checkContactId,
+    request: (rows) => ({
+      path: `/v1/lists/${encodeURIComponent(target)}/contacts`,
+      body: `{"contact_ids":[${rows.map((row) => row.item).join(",")}]}`,
+    }),
+    interpret: (answer, rows) => {
+      if (answer.status < 200 || answer.status >= 300) return interpretLeadLexError(answer, rows);
+      const body = parseBody(answer, added);
+      if (body === undefined) return { kind: "fail", ...unexpectedAnswer(answer, "the answer has no data.added count") };
+      const count = body.data.added;
+      if (count > rows.length) {
+        return { kind: "fail", ...unexpectedAnswer(answer, `the provider reports ${count} added of ${rows.length} sent`) };
+      }
+      const outcome: RowOutcome =
+        count === rows.length
+          ? { status: "added" }
+          : count === 0
+            ? { status: "already_present" }
+            : { status: "added_or_present", code: "counts_only", message: `${count} of ${rows.length} in this request were new; LeadLex does not say which` };
+      return { kind: "settled", outcomes: rows.map(() => outcome) };
+    },
+    describeError: describeLeadLexError,
+  }),
+};

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import type { HttpAnswer } from "../http/client.js";
+import { keyText, quoted } from "../rows/key-text.js";
+import { isUuid } from "../rows/uuid.js";
+import { httpError, parseBody } from "./answer.js";
+import type { BatchVerdict, ProviderError, RowCheck, SentRow } from "./types.js";
+
+/** What LeadLex's two endpoints share: UUID contact ids and one error envelope. */
+export const LEADLEX_KEY_COLUMN = { candidates: ["contact_id", "id", "uuid"], keyName: "contact_id" } as const;
+
+/** LeadLex's own batch ceilings are small; this only guards against absurd bodies. */
+export const LEADLEX_MAX_BATCH_BYTES = 1_000_000;
+
+const errorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string().optional(),
+    details: z.object({ invalid_ids: z.array(z.unknown()).optional() }).loose().optional(),
+  }),
+});
+
+/** A contact id must be a UUID; it is sent trimmed and compared in lower case. */
+export function checkContactId(value: unknown): RowCheck {
+  const key = keyText(value);
+  const id = key.trim();
+  if (id === "") return { ok: false, key, code: "missing_key", message: "the row has no contact id" };
+  if (typeof value !== "string" || !isUuid(id)) return { ok: false, key, code: "invalid_uuid", message: `${quoted(key)} is not a UUID` };
+  const normal = id.toLowerCase();
+  return { ok: true, key, identity: normal, item: `"${id}"`, match: normal };
+}
+
+export function describeLeadLexError(answer: HttpAnswer): ProviderError {
+  const envelope = parseBody(answer, errorEnvelope);
+  if (envelope === undefined) return httpError(answer);
+  return { code: envelope.error.code, message: envelope.error.message ?? `HTTP ${answer.status}` };
+}
+
+/**
+ * LeadLex error answers: a 400 naming `invalid_ids` rejects those rows (the rest are sent
+ * again); a 400 without names is split to find them; 401, 403 and 404 stop the run (bad
+ * key, no permission, unknown list or campaign); any other status fails the batch.
+ */
+export function interpretLeadLexError(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
+  const error = describeLeadLexError(answer);
+  if (answer.status === 401 || answer.status === 403 || answer.status === 404) return { kind: "stop", ...error };
+  if (answer.status !== 400) return { kind: "fail", ...error };
+  const named = parseBody(answer, errorEnvelope)?.error.details?.invalid_ids ?? [];
+  const wanted = new Set(named.map((id) => keyText(id).trim().toLowerCase()));
+  const rejected = new Map<number, ProviderError>();
+  rows.forEach((row, i) => {
+    if (wanted.has(row.match)) rejected.set(i, error);
+  });
+  return rejected.size > 0 ? { kind: "reject_rows", rejected } : { kind: "split", ...error };
+}

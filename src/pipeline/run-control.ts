@@ -1,0 +1,84 @@
+import { ExitCode } from "../errors.js";
+
+/** Why a run stopped before every row was sent. */
+export type StopReason =
+  /** A run-level provider answer (bad key, no permission, unknown target, list full…). */
+  | { kind: "provider"; code: string; message: string; listFull?: boolean | undefined }
+  /** The provider asked to wait longer than `--max-wait`. */
+  | { kind: "quota"; resumeAt: number }
+  /** Batch after batch failed: the provider looks down. */
+  | { kind: "breaker"; message: string }
+  | { kind: "signal"; signal: "SIGINT" | "SIGTERM" };
+
+/**
+ * The run's stop switch. Stopping ends all waiting (rate-limit pauses, backoffs, queued
+ * batches) at once, but lets requests already in flight finish; `abandon` (a second
+ * Ctrl-C) cuts those too.
+ */
+export class RunControl {
+  private reason: StopReason | undefined;
+  private readonly waits = new AbortController();
+  private readonly requests = new AbortController();
+
+  get stopped(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** True after a second interrupt: stop reading, exit as soon as the report is flushed. */
+  get abandoned(): boolean {
+    return this.requests.signal.aborted;
+  }
+
+  get stopReason(): StopReason | undefined {
+    return this.reason;
+  }
+
+  /** Aborts when the run stops: for sleeps and queues. */
+  get waitSignal(): AbortSignal {
+    return this.waits.signal;
+  }
+
+  /** Aborts when the run is abandoned: for requests in flight. */
+  get requestSignal(): AbortSignal {
+    return this.requests.signal;
+  }
+
+  /** The first reason wins; later ones are ignored. */
+  stop(reason: StopReason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.waits.abort(new Error("the run is stopping"));
+  }
+
+  abandon(): void {
+    this.requests.abort(new Error("the run was abandoned"));
+  }
+
+  /** The code and message for rows left unsent because of the stop. */
+  unsentBecause(): { code: string; message: string } {
+    const reason = this.reason;
+    if (reason === undefined) return { code: "not_sent", message: "not sent" };
+    switch (reason.kind) {
+      case "provider":
+        return { code: reason.listFull === true ? "list_full" : "run_stopped", message: `not sent: the run stopped (${reason.code}: ${reason.message})` };
+      case "quota":
+        return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
+      case "breaker":
+        return { code: "run_stopped", message: `not sent: the run stopped (${reason.message})` };
+      case "signal":
+        return { code: "interrupted", message: `not sent: the run was interrupted (${reason.signal})` };
+    }
+  }
+}
+
+export function stopExitCode(reason: StopReason): ExitCode {
+  switch (reason.kind) {
+    case "provider":
+    case "breaker":
+      return ExitCode.stopped;
+    case "quota":
+      return ExitCode.quota;
+    case "signal":
+      return reason.signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+  }
+}

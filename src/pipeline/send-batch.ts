@@ -1,0 +1,235 @@
+import type { Auth } from "../auth/types.js";
+import type { AcceptedRow, BatchVerdict, Driver, ProviderError, RowOutcome } from "../drivers/types.js";
+import { AddlistError } from "../errors.js";
+import { backoffMs, type BackoffPolicy } from "../http/backoff.js";
+import { type HttpAnswer, type HttpClient, TransportError } from "../http/client.js";
+import type { Clock } from "../http/clock.js";
+import { header, serverWaitMs } from "../http/retry-timing.js";
+import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
+import type { InputRecord } from "../input/table.js";
+import type { RowResult, RowStatus } from "../report/row-result.js";
+import type { RunControl } from "./run-control.js";
+
+/** A row on its way: the check that accepted it, and what its requests have taught so far. */
+export interface PendingRow {
+  readonly record: InputRecord;
+  readonly check: AcceptedRow;
+  attempts: number;
+  httpStatus: number | undefined;
+  /** A request carrying this row may have been applied without our knowing. */
+  ambiguous: boolean;
+}
+
+export function pendingRow(record: InputRecord, check: AcceptedRow): PendingRow {
+  return { record, check, attempts: 0, httpStatus: undefined, ambiguous: false };
+}
+
+export interface RunStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  splitRequests: number;
+}
+
+export interface SendContext {
+  driver: Driver;
+  client: HttpClient;
+  /** The base URL's path, put before every driver path. */
+  basePath: string;
+  auth: Auth;
+  throttle: Throttle;
+  control: RunControl;
+  clock: Clock;
+  backoff: BackoffPolicy;
+  retries: number;
+  stats: RunStats;
+  /** Records results in the report and the counts. */
+  settle(results: RowResult[]): void;
+  /** Called after every answer or failed attempt, for `--verbose`. */
+  trace?: ((event: AttemptTrace) => void) | undefined;
+}
+
+export interface AttemptTrace {
+  path: string;
+  rows: number;
+  status?: number | undefined;
+  error?: string | undefined;
+  ms: number;
+}
+
+/** Extra requests allowed to isolate rows in one batch the provider refused without naming them. */
+export const MAX_SPLIT_REQUESTS = 64;
+/** Batches in a row that fail after all retries before the run stops instead of hammering. */
+export const BREAKER_THRESHOLD = 5;
+
+type PartVerdict = BatchVerdict | { kind: "unsent" };
+
+/**
+ * Takes one batch to a settled state: retries transient failures, waits out rate limits,
+ * drops rows the provider names and re-sends the rest, halves batches refused without
+ * names, and reports every row exactly once. Returns whether the batch failed outright.
+ */
+export async function settleBatch(batch: PendingRow[], ctx: SendContext): Promise<{ failed: boolean }> {
+  const parts: PendingRow[][] = [batch];
+  let splitBudget = MAX_SPLIT_REQUESTS;
+  let failed = false;
+  for (let part = parts.shift(); part !== undefined; part = parts.shift()) {
+    const verdict: PartVerdict = ctx.control.stopped ? { kind: "unsent" } : await sendPart(part, ctx);
+    switch (verdict.kind) {
+      case "settled":
+        ctx.settle(part.map((row, i) => settledResult(row, verdict.outcomes[i])));
+        break;
+      case "reject_rows": {
+        const rest = part.filter((_, i) => !verdict.rejected.has(i));
+        ctx.settle(part.flatMap((row, i) => (verdict.rejected.has(i) ? [result(row, "rejected", verdict.rejected.get(i))] : [])));
+        if (rest.length > 0) parts.unshift(rest);
+        break;
+      }
+      case "split":
+        if (part.length === 1) ctx.settle([result(part[0] as PendingRow, "rejected", verdict)]);
+        else if (splitBudget >= 2) {
+          splitBudget -= 2;
+          ctx.stats.splitRequests += 2;
+          const middle = part.length >> 1;
+          parts.unshift(part.slice(0, middle), part.slice(middle));
+        } else {
+          const message = `${verdict.message} (the rows at fault could not be isolated within ${MAX_SPLIT_REQUESTS} extra requests)`;
+          ctx.settle(part.map((row) => result(row, "failed", { code: verdict.code, message })));
+          failed = true;
+        }
+        break;
+      case "fail":
+        ctx.settle(part.map((row) => result(row, "failed", verdict)));
+        failed = true;
+        break;
+      case "stop":
+        ctx.control.stop({ kind: "provider", code: verdict.code, message: verdict.message, listFull: verdict.listFull });
+        ctx.settle(part.map((row) => unsent(row, verdict)));
+        break;
+      case "unsent":
+        ctx.settle(part.map((row) => unsent(row, ctx.control.unsentBecause())));
+        break;
+    }
+  }
+  return { failed };
+}
+
+/** Sends one request until it gets an answer the driver can read, or gives up. */
+async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdict> {
+  const sent = part.map((row) => row.check);
+  const { path, body } = ctx.driver.request(sent);
+  const fullPath = ctx.basePath + path;
+  let retry = 0;
+  let refreshed = false;
+  for (;;) {
+    let ticket: Ticket;
+    try {
+      ticket = await ctx.throttle.acquire(ctx.control.waitSignal);
+    } catch (error) {
+      if (error instanceof QuotaWait) ctx.control.stop({ kind: "quota", resumeAt: error.resumeAt });
+      else if (!ctx.control.stopped) throw error;
+      return { kind: "unsent" };
+    }
+    let headers: Record<string, string>;
+    try {
+      headers = await ctx.auth.headers();
+    } catch (error) {
+      ctx.throttle.release(ticket);
+      if (!(error instanceof AddlistError)) throw error;
+      return { kind: "stop", code: error.code, message: error.message };
+    }
+    for (const row of part) row.attempts++;
+    ctx.stats.requests++;
+    const started = ctx.clock.now();
+    let answer: HttpAnswer;
+    try {
+      answer = await ctx.client.post(fullPath, { ...headers, "content-type": "application/json" }, body, ctx.control.requestSignal);
+    } catch (error) {
+      ctx.throttle.release(ticket);
+      if (!(error instanceof TransportError)) throw error;
+      ctx.trace?.({ path: fullPath, rows: part.length, error: error.message, ms: ctx.clock.now() - started });
+      if (error.mayHaveApplied) for (const row of part) row.ambiguous = true;
+      if (error.code === "aborted") return { kind: "unsent" };
+      if (retry >= ctx.retries) return { kind: "fail", code: error.code, message: `${error.message} (${attempts(retry)})` };
+      if (!(await pause(backoffMs(ctx.backoff, retry++), ctx))) return { kind: "unsent" };
+      continue;
+    }
+    ctx.throttle.release(ticket, answer.status, answer.headers);
+    ctx.trace?.({ path: fullPath, rows: part.length, status: answer.status, ms: ctx.clock.now() - started });
+    for (const row of part) row.httpStatus = answer.status;
+    if (answer.status === 429) {
+      ctx.stats.rateLimited++;
+      continue; // the throttle now holds every request back as long as the server asked
+    }
+    if (answer.status >= 500) {
+      for (const row of part) row.ambiguous = true;
+      const error = ctx.driver.describeError(answer);
+      if (retry >= ctx.retries) return { kind: "fail", code: error.code, message: `${error.message} (${attempts(retry)})` };
+      const told = serverWaitMs(answer.headers, ctx.clock.now());
+      if (!(await pause(Math.max(told ?? 0, backoffMs(ctx.backoff, retry++)), ctx))) return { kind: "unsent" };
+      continue;
+    }
+    if (answer.status === 413) return { kind: "split", code: "payload_too_large", message: "the provider refused the request as too large (HTTP 413)" };
+    if (answer.status >= 300 && answer.status < 400) return redirected(answer);
+    if (answer.status === 401 && !refreshed && ctx.auth.refresh !== undefined) {
+      refreshed = true;
+      if (await ctx.auth.refresh()) continue;
+    }
+    return ctx.driver.interpret(answer, sent);
+  }
+}
+
+/** Sleeps before a retry; false when the run stopped meanwhile. */
+async function pause(ms: number, ctx: SendContext): Promise<boolean> {
+  ctx.stats.retries++;
+  try {
+    await ctx.clock.sleep(ms, ctx.control.waitSignal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function redirected(answer: HttpAnswer): PartVerdict {
+  let where = "";
+  try {
+    where = ` to ${new URL(header(answer.headers, "location") ?? "").origin}`;
+  } catch {
+    // no usable Location header
+  }
+  return {
+    kind: "stop",
+    code: "redirect",
+    message: `the provider answered HTTP ${answer.status} with a redirect${where}; redirects are not followed (check the base URL)`,
+  };
+}
+
+function attempts(retries: number): string {
+  return retries === 0 ? "no retries" : `after ${retries + 1} attempts`;
+}
+
+function settledResult(row: PendingRow, outcome: RowOutcome | undefined): RowResult {
+  if (outcome === undefined) return result(row, "failed", { code: "bad_response", message: "the provider's answer has no outcome for this row" });
+  // "Already there" after an attempt that may have applied proves nothing about who added it.
+  if (outcome.status === "already_present" && row.ambiguous) {
+    return result(row, "added_or_present", { code: "retried", message: "in the list; an earlier attempt may have added it" });
+  }
+  return result(row, outcome.status, outcome);
+}
+
+/** Rows not sent because the run stopped: `failed` if an earlier attempt may have applied. */
+function unsent(row: PendingRow, why: ProviderError): RowResult {
+  return result(row, row.ambiguous ? "failed" : "not_sent", why);
+}
+
+function result(row: PendingRow, status: RowStatus, detail: Partial<ProviderError> | undefined): RowResult {
+  return {
+    record: row.record,
+    key: row.check.key,
+    status,
+    code: detail?.code,
+    message: detail?.message,
+    attempts: row.attempts,
+    httpStatus: row.httpStatus,
+  };
+}

@@ -1,0 +1,104 @@
+import type { InputSource } from "../input/source.js";
+import { openTable } from "../input/table.js";
+import type { ResumeState } from "../report/resume-state.js";
+import type { RowResult } from "../report/row-result.js";
+import type { ReportWriter } from "../report/writer.js";
+import { SeenSet } from "../rows/seen-set.js";
+import { Batcher } from "./batcher.js";
+import { Dispatcher } from "./dispatcher.js";
+import type { Plan } from "./plan.js";
+import type { RunControl } from "./run-control.js";
+import { BREAKER_THRESHOLD, type PendingRow, pendingRow, type SendContext, settleBatch } from "./send-batch.js";
+
+export interface UploadRequest {
+  source: InputSource;
+  plan: Plan;
+  batchSize: number;
+  concurrency: number;
+  /** Undefined for `--dry-run`: batches are planned, not sent. */
+  send: Omit<SendContext, "settle"> | undefined;
+  control: RunControl;
+  resume: ResumeState | undefined;
+  report: ReportWriter;
+  /** Called with every group of results as they are written. */
+  onResults(results: readonly RowResult[]): void;
+}
+
+/**
+ * The second pass: checks and dedupes every row, batches the rest and sends them with
+ * bounded concurrency, writing each row's result as it settles. When the run stops early
+ * it keeps reading, so that every remaining row still gets its record (`not_sent`).
+ * Returns the number of requests planned (the batches formed).
+ */
+export async function upload(request: UploadRequest): Promise<{ batches: number }> {
+  const { plan, control, resume, report } = request;
+  const { driver, access } = plan;
+  const settle = (results: RowResult[]): void => {
+    if (results.length === 0) return;
+    report.write(results);
+    request.onResults(results);
+  };
+  const seen = new SeenSet(plan.rows);
+  const batcher = new Batcher<PendingRow>(request.batchSize, driver.maxBatchBytes, (row) => row.check.item);
+  const dispatch = batchRunner(request, settle);
+  let batches = 0;
+  const submit = async (batch: PendingRow[]): Promise<void> => {
+    batches++;
+    await dispatch.submit(batch);
+  };
+
+  const table = await openTable(request.source, plan.tableOptions);
+  for await (const group of table.records) {
+    if (control.abandoned) break;
+    const local: RowResult[] = [];
+    for (const record of group) {
+      const check = driver.check(access.key(record), () => access.values(record));
+      if (resume?.isSettled(record.row) === true) {
+        if (check.ok) seen.add(check.identity); // later copies are still duplicates
+        continue;
+      }
+      if (!check.ok) {
+        local.push({ record, key: check.key, status: "invalid", code: check.code, message: check.message, attempts: 0 });
+      } else if (!seen.add(check.identity)) {
+        local.push({ record, key: check.key, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row", attempts: 0 });
+      } else if (control.stopped) {
+        local.push({ record, key: check.key, status: "not_sent", ...control.unsentBecause(), attempts: 0 });
+      } else {
+        const batch = batcher.add(pendingRow(record, check));
+        if (batch !== undefined) {
+          settle(local.splice(0));
+          await submit(batch);
+        }
+      }
+    }
+    settle(local);
+    await report.drained();
+  }
+  const last = batcher.flush();
+  if (last !== undefined && !control.abandoned) await submit(last);
+  await dispatch.drain();
+  return { batches };
+}
+
+interface BatchRunner {
+  submit(batch: PendingRow[]): Promise<void>;
+  drain(): Promise<void>;
+}
+
+function batchRunner(request: UploadRequest, settle: (results: RowResult[]) => void): BatchRunner {
+  const send = request.send;
+  if (send === undefined) {
+    return {
+      submit: async (batch) => settle(batch.map((row) => ({ record: row.record, key: row.check.key, status: "planned", attempts: 0 }))),
+      drain: async () => {},
+    };
+  }
+  let failedInARow = 0;
+  return new Dispatcher<PendingRow[]>(request.concurrency, async (batch) => {
+    const { failed } = await settleBatch(batch, { ...send, settle });
+    failedInARow = failed ? failedInARow + 1 : 0;
+    if (failedInARow >= BREAKER_THRESHOLD) {
+      request.control.stop({ kind: "breaker", message: `${failedInARow} batches in a row failed after all retries` });
+    }
+  });
+}

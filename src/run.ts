@@ -1,0 +1,181 @@
+import { createAuth } from "./auth/create.js";
+import type { Auth } from "./auth/types.js";
+import type { RunConfig } from "./config.js";
+import { DEFAULT_BACKOFF } from "./http/backoff.js";
+import { HttpClient } from "./http/client.js";
+import { systemClock } from "./http/clock.js";
+import { Throttle } from "./http/throttle.js";
+import { openInputSource } from "./input/source.js";
+import { planInput } from "./pipeline/plan.js";
+import { RunControl } from "./pipeline/run-control.js";
+import type { AttemptTrace, RunStats } from "./pipeline/send-batch.js";
+import { upload } from "./pipeline/upload.js";
+import { reportEncoder } from "./report/format.js";
+import { duration } from "./report/format-numbers.js";
+import { checkReportPath } from "./report/preflight.js";
+import { Progress, progressMode } from "./report/progress.js";
+import { loadResumeState, settledRecords } from "./report/resume-state.js";
+import type { RowStatus } from "./report/row-result.js";
+import { exitCodeFor, type RunSummary, stopMessage } from "./report/summary.js";
+import { Tally } from "./report/tally.js";
+import { ReportWriter } from "./report/writer.js";
+import { type RunningSandbox, startSandbox } from "./sandbox/server.js";
+
+/** Longest answer body read; anything longer is a broken or hostile server. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** After the first interrupt, requests in flight get this long before they are cut off. */
+const INTERRUPT_GRACE_MS = 10_000;
+
+export interface RunIo {
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One upload, from the input to the summary; returns the summary (its `exit_code` included). */
+export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummary> {
+  const started = Date.now();
+  const control = new RunControl();
+  await checkReportPath(config.report, config);
+  const source = await openInputSource(config.input);
+  const releaseSignals = trapSignals(control, io, config.timeoutMs);
+  let sandbox: RunningSandbox | undefined;
+  let client: HttpClient | undefined;
+  try {
+    const resume = config.resume ? await loadResumeState(config.report, config.reportKind) : undefined;
+    const plan = await planInput({
+      source,
+      format: config.format,
+      delimiter: config.delimiter,
+      header: config.header,
+      column: config.column,
+      spec: config.spec,
+      createDriver: (columns) => config.spec.create({ target: config.target, columns, options: config.driverOptions }),
+      resume: resume === undefined ? undefined : { state: resume, kind: config.reportKind },
+    });
+    const tally = new Tally();
+    const encoder = reportEncoder(config.reportKind, plan.layout);
+    const carried = resume === undefined ? undefined : countCarried(settledRecords(resume.source, config.reportKind), tally);
+    const report = config.report === "-" ? ReportWriter.toStdout(encoder) : await ReportWriter.toFile(config.report, encoder, carried);
+
+    const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
+    let send: Parameters<typeof upload>[0]["send"];
+    if (!config.dryRun) {
+      let base = config.baseUrl;
+      let auth: Auth;
+      if (config.sandbox) {
+        sandbox = await startSandbox();
+        base = new URL(sandbox.baseUrl(config.spec.provider));
+        auth = createAuth({ kind: "bearer", token: "sandbox-key" });
+      } else auth = createAuth(config.credentials ?? missing());
+      const url = base ?? missing();
+      client = new HttpClient(url.origin, { connections: config.concurrency, timeoutMs: config.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
+      send = {
+        driver: plan.driver,
+        client,
+        basePath: url.pathname.replace(/\/+$/, ""),
+        auth,
+        throttle: new Throttle({ concurrency: config.concurrency, ratePerSecond: config.rate, maxWaitMs: config.maxWaitMs, clock: systemClock }),
+        control,
+        clock: systemClock,
+        backoff: DEFAULT_BACKOFF,
+        retries: config.retries,
+        stats,
+        trace: config.verbose ? (event) => io.stderr.write(traceLine(event)) : undefined,
+      };
+    }
+
+    const label = `addlist ${config.spec.name} → ${config.target}`;
+    const progress = new Progress(progressMode(config.progress, io.stderr, io.env), io.stderr, () => ({
+      rowsDone: tally.done,
+      rowsTotal: plan.rows,
+      counts: tally.counts,
+      requests: stats.requests,
+    }), label);
+    progress.start();
+    let batches: number;
+    try {
+      ({ batches } = await upload({
+        source,
+        plan,
+        batchSize: config.batchSize,
+        concurrency: config.concurrency,
+        send,
+        control,
+        resume,
+        report,
+        onResults: (results) => tally.add(results),
+      }));
+    } finally {
+      progress.stop();
+    }
+    if (control.abandoned) {
+      await report.abandon();
+      io.stderr.write(`the report is incomplete: run the same command with --resume to finish\n`);
+    } else await report.finish();
+
+    const stop = control.stopReason;
+    return {
+      driver: config.spec.name,
+      target: config.target,
+      dry_run: config.dryRun,
+      rows: plan.rows,
+      counts: tally.counts,
+      requests: config.dryRun ? batches : stats.requests,
+      retries: stats.retries,
+      elapsed_ms: Date.now() - started,
+      report: config.report,
+      exit_code: exitCodeFor(tally.counts, stop),
+      ...(stop?.kind === "quota" ? { resume_after: new Date(stop.resumeAt).toISOString() } : {}),
+      rate_limited: stats.rateLimited,
+      split_requests: stats.splitRequests,
+      ...(stop === undefined ? {} : { stopped: { reason: stop.kind, message: stopMessage(stop) } }),
+    };
+  } finally {
+    releaseSignals();
+    await client?.close();
+    await sandbox?.close();
+    await source.dispose();
+  }
+}
+
+async function* countCarried(records: AsyncIterable<{ status: string; line: string }>, tally: Tally): AsyncGenerator<string> {
+  for await (const record of records) {
+    tally.count(record.status as RowStatus);
+    yield record.line;
+  }
+}
+
+/**
+ * The first SIGINT/SIGTERM stops the run gently (in-flight requests settle, unsent rows
+ * are reported); a second, or the grace period running out, abandons it at once.
+ */
+function trapSignals(control: RunControl, io: RunIo, timeoutMs: number): () => void {
+  let grace: NodeJS.Timeout | undefined;
+  let received = 0;
+  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
+    if (++received === 1) {
+      control.stop({ kind: "signal", signal });
+      io.stderr.write(`\n${signal}: finishing requests in flight and writing the report (again to exit at once)\n`);
+      grace = setTimeout(() => control.abandon(), Math.min(timeoutMs, INTERRUPT_GRACE_MS));
+      grace.unref();
+    } else control.abandon();
+  };
+  const onInt = (): void => onSignal("SIGINT");
+  const onTerm = (): void => onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return () => {
+    if (grace !== undefined) clearTimeout(grace);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+}
+
+function traceLine(event: AttemptTrace): string {
+  const outcome = event.status === undefined ? `failed: ${event.error ?? "?"}` : `HTTP ${event.status}`;
+  return `${new Date().toISOString()} POST ${event.path} (${event.rows} rows) → ${outcome} in ${duration(event.ms)}\n`;
+}
+
+function missing(): never {
+  throw new Error("credentials and base URL are resolved for every run that sends");
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import type { Driver, DriverSpec, SentRow } from "../../src/drivers/types.js";
+import type { HttpAnswer } from "../../src/http/client.js";
+import { answer } from "./answers.js";
+
+export interface ContractCase {
+  spec: DriverSpec;
+  driver: Driver;
+  /** A row's values that the driver accepts, by number (distinct identities). */
+  goodRow(i: number): { key: unknown; values: Record<string, unknown> };
+  /** A row the driver refuses locally. */
+  badRow: { key: unknown; values: Record<string, unknown> };
+  /** A success answer for the given rows where the provider confirms all were added. */
+  allAdded(rows: readonly SentRow[]): HttpAnswer;
+  /** The provider's answer for an unknown target. */
+  notFound: HttpAnswer;
+  /** The provider's answer for bad credentials. */
+  unauthorized: HttpAnswer;
+}
+
+/** What every driver must do, whatever its provider: run from each driver's test file. */
+export function driverContract(make: () => ContractCase): void {
+  describe(`${make().spec.name} driver contract`, () => {
+    const sent = (c: ContractCase, n: number): SentRow[] =>
+      Array.from({ length: n }, (_, i) => {
+        const row = c.goodRow(i);
+        const check = c.driver.check(row.key, () => row.values);
+        if (!check.ok) throw new Error(`goodRow(${i}) was refused: ${check.message}`);
+        return check;
+      });
+
+    it("accepts good rows with distinct identities and refuses bad ones with a code", () => {
+      const c = make();
+      const rows = sent(c, 3);
+      expect(new Set(rows.map((row) => (row as { identity: string }).identity)).size).toBe(3);
+      const bad = c.driver.check(c.badRow.key, () => c.badRow.values);
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.code).toMatch(/^[a-z_]+$/);
+      const empty = c.driver.check(undefined, () => ({}));
+      expect(empty.ok).toBe(false);
+    });
+
+    it("builds a JSON body holding every row, below its byte ceiling, on a path naming the target", () => {
+      const c = make();
+      const rows = sent(c, 5);
+      const { path, body } = c.driver.request(rows);
+      expect(path.startsWith("/")).toBe(true);
+      expect(() => JSON.parse(body) as unknown).not.toThrow();
+      for (const row of rows) expect(body).toContain(row.item);
+      expect(Buffer.byteLength(body)).toBeLessThan(c.driver.maxBatchBytes);
+      expect(c.driver.maxBatch).toBe(c.spec.maxBatch);
+    });
+
+    it("settles rows as added only when the provider confirms it", () => {
+      const c = make();
+      const rows = sent(c, 4);
+      const verdict = c.driver.interpret(c.allAdded(rows), rows);
+      expect(verdict).toEqual({ kind: "settled", outcomes: rows.map(() => expect.objectContaining({ status: "added" })) });
+    });
+
+    it.each([
+      ["a body that is not JSON", answer(200, "<html>OK</html>")],
+      ["JSON of another shape", answer(200, { ok: true })],
+      ["an empty body", answer(200, "")],
+    ])("fails the batch on %s, never assuming it was added", (_, reply) => {
+      const c = make();
+      const rows = sent(c, 2);
+      const verdict = c.driver.interpret(reply, rows);
+      expect(verdict.kind).toBe("fail");
+    });
+
+    it("stops the run on bad credentials and on an unknown target", () => {
+      const c = make();
+      const rows = sent(c, 1);
+      expect(c.driver.interpret(c.unauthorized, rows).kind).toBe("stop");
+      expect(c.driver.interpret(c.notFound, rows).kind).toBe("stop");
+    });
+
+    it("describes error answers with a code and a message, also when they are not JSON", () => {
+      const c = make();
+      expect(c.driver.describeError(c.notFound)).toEqual({ code: expect.any(String), message: expect.any(String) });
+      expect(c.driver.describeError(answer(502, "<html><h1>502 Bad Gateway</h1></html>"))).toEqual({ code: "http_502", message: "HTTP 502: 502 Bad Gateway" });
+    });
+  });
+}
