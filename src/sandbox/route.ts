@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { SandboxState } from "./state.js";
+
+export interface SandboxRequest {
+  /** The pattern's captures (the target id). */
+  params: string[];
+  /** The body parsed as JSON; undefined when it is not JSON. */
+  body: unknown;
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+}
+
+export interface SandboxAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  state: SandboxState;
+  /** Amplemarket's leads-per-list cap (60,000 by the provider's documentation). */
+  listCap: number;
+}
+
+/** One provider endpoint as the sandbox serves it. */
+export interface SandboxRoute {
+  /** Endpoint name, used as the prefix of collection names in stats (e.g. `leadlex-list`). */
+  readonly name: string;
+  readonly provider: "leadlex" | "emarsys" | "amplemarket";
+  /** Matched against the request path (which includes the provider's prefix). */
+  readonly pattern: RegExp;
+  /** The answer to a request without valid credentials, or undefined when they are fine. */
+  authenticate(request: SandboxRequest, context: RouteContext): SandboxAnswer | undefined;
+  handle(request: SandboxRequest, context: RouteContext): SandboxAnswer;
+}
+
+/** The Bearer token of a request, if any. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "");
+  return match?.[1];
+}

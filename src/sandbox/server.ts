@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ProviderName } from "../drivers/types.js";
+import { leadlexRoutes } from "./leadlex.js";
+import type { RouteContext, SandboxAnswer, SandboxRequest, SandboxRoute } from "./route.js";
+import { SandboxState } from "./state.js";
+
+export interface SandboxOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  latencyMs?: number;
+  /** Amplemarket's leads-per-list cap. */
+  listCap?: number;
+}
+
+export interface RunningSandbox {
+  readonly origin: string;
+  readonly state: SandboxState;
+  /** The base URL a driver of this provider should use. */
+  baseUrl(provider: ProviderName): string;
+  close(): Promise<void>;
+}
+
+const ROUTES: readonly SandboxRoute[] = [...leadlexRoutes];
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/emarsys/api/v3", amplemarket: "/amplemarket" };
+
+/**
+ * The provider sandbox: every endpoint the drivers call, served on loopback with the
+ * providers' documented behaviour, so a data load can be rehearsed without an account.
+ * `GET /_sandbox/stats` and `GET /_sandbox/received/<collection>` show what it holds.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const state = new SandboxState();
+  const context: RouteContext = { state, listCap: options.listCap ?? 60_000 };
+  const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+    serve(request, response, context, options).catch((error: unknown) => {
+      if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    state,
+    baseUrl: (provider) => origin + PREFIX[provider],
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, context: RouteContext, options: SandboxOptions): Promise<void> {
+  const path = (request.url ?? "/").split("?")[0] ?? "/";
+  if (request.method === "GET" && path === "/_sandbox/stats") return send(response, { status: 200, body: context.state.stats() });
+  const received = /^\/_sandbox\/received\/(.+)$/.exec(path);
+  if (request.method === "GET" && received !== null) {
+    return send(response, { status: 200, body: context.state.receivedCounts(decodeURIComponent(received[1] ?? "")) });
+  }
+  const match = findRoute(path);
+  if (match === undefined || request.method !== "POST") return send(response, { status: 404, body: { error: "no such endpoint in the addlist sandbox" } });
+  const rawBody = await readBody(request);
+  if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
+  if (options.latencyMs !== undefined && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+  const sandboxRequest: SandboxRequest = { params: match.params, body: parseJson(rawBody), rawBody, headers: request.headers };
+  const answer = match.route.authenticate(sandboxRequest, context) ?? match.route.handle(sandboxRequest, context);
+  context.state.noteAnswer(answer.status);
+  send(response, answer);
+}
+
+function findRoute(path: string): { route: SandboxRoute; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (match !== null) return { route, params: match.slice(1) };
+  }
+  return undefined;
+}
+
+/** The body as text, or undefined when it is larger than a provider would take (it is still drained). */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(response: ServerResponse, answer: SandboxAnswer): void {
+  const body = JSON.stringify(answer.body);
+  response.writeHead(answer.status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...answer.headers,
+  });
+  response.end(body);
+}

@@ -1,0 +1,52 @@
+/**
+ * What the sandbox holds: the members of every target, and how many times each key
+ * arrived in a request the sandbox applied (so tests can prove nothing was sent twice).
+ */
+export class SandboxState {
+  private readonly members = new Map<string, Set<string>>();
+  private readonly received = new Map<string, Map<string, number>>();
+  requests = 0;
+  private readonly byStatus = new Map<number, number>();
+
+  /** `collection` names the endpoint and target, e.g. `leadlex-list:demo`. */
+  membersOf(collection: string): Set<string> {
+    let set = this.members.get(collection);
+    if (set === undefined) {
+      set = new Set();
+      this.members.set(collection, set);
+    }
+    return set;
+  }
+
+  noteReceived(collection: string, key: string): void {
+    let counts = this.received.get(collection);
+    if (counts === undefined) {
+      counts = new Map();
+      this.received.set(collection, counts);
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+
+  noteAnswer(status: number): void {
+    this.requests++;
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+
+  receivedCounts(collection: string): Record<string, number> {
+    return Object.fromEntries(this.received.get(collection) ?? []);
+  }
+
+  stats(): SandboxStats {
+    return {
+      requests: this.requests,
+      by_status: Object.fromEntries([...this.byStatus].map(([status, n]) => [String(status), n])),
+      members: Object.fromEntries([...this.members].map(([collection, set]) => [collection, set.size])),
+    };
+  }
+}
+
+export interface SandboxStats {
+  requests: number;
+  by_status: Record<string, number>;
+  members: Record<string, number>;
+}
