@@ -46,23 +46,37 @@ export class HttpClient {
       connections: options.connections,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
+      maxResponseSize: options.maxBodyBytes,
       connect: { timeout: Math.min(options.timeoutMs, 10_000) },
     });
   }
 
-  /** `abort` ends the request early (a second Ctrl-C); the deadline is `--timeout`. */
+  /**
+   * `abort` ends the request early (a second Ctrl-C). The deadline is `--timeout`: undici's
+   * own timers bound the wait for the headers, and a timer cuts the body off once the whole
+   * answer has taken longer (a server that trickles bytes).
+   */
   async post(path: string, headers: Record<string, string>, body: string, abort?: AbortSignal): Promise<HttpAnswer> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = abort === undefined ? deadline : AbortSignal.any([abort, deadline]);
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let timedOutBody = false;
     try {
-      const answer = await this.pool.request({ path, method: "POST", headers, body, signal });
-      const text = await readBounded(answer.body, this.options.maxBodyBytes);
+      const answer = await this.pool.request({ path, method: "POST", headers, body, signal: abort });
+      timer = setTimeout(
+        () => {
+          timedOutBody = true;
+          answer.body.destroy();
+        },
+        Math.max(0, started + this.options.timeoutMs - Date.now()),
+      );
+      const text = await answer.body.text();
       return { status: answer.statusCode, headers: answer.headers, body: text };
     } catch (error) {
-      if (error instanceof TransportError) throw error;
-      if (deadline.aborted) throw new TransportError(`no answer within ${this.options.timeoutMs / 1000} s`, "timeout", true, { cause: error });
       if (abort?.aborted === true) throw new TransportError("the request was abandoned", "aborted", true, { cause: error });
-      throw classify(error);
+      if (timedOutBody) throw new TransportError(timedOut(this.options.timeoutMs), "timeout", true, { cause: error });
+      throw classify(error, this.options);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -71,28 +85,21 @@ export class HttpClient {
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new TransportError(`the answer is larger than ${maxBytes} bytes`, "response_too_large", true);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+function timedOut(timeoutMs: number): string {
+  return `no complete answer within ${timeoutMs / 1000} s`;
 }
 
-function classify(error: unknown): TransportError {
+function classify(error: unknown, { timeoutMs, maxBodyBytes }: HttpClientOptions): TransportError {
+  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return new TransportError(`the answer is larger than ${maxBodyBytes} bytes`, "response_too_large", true, { cause: error });
+  }
   const code = (error as { code?: string } | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || error instanceof undiciErrors.ConnectTimeoutError) {
     return new TransportError(`cannot connect (${code ?? message})`, "connection_refused", false, { cause: error });
   }
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    return new TransportError("the answer timed out", "timeout", true, { cause: error });
+    return new TransportError(timedOut(timeoutMs), "timeout", true, { cause: error });
   }
   if (code === "ECONNRESET" || code === "EPIPE" || error instanceof undiciErrors.SocketError) {
     return new TransportError("the connection was reset", "connection_reset", true, { cause: error });

@@ -8,11 +8,8 @@
  * Written by hand because the common case must cost little: a line without quotes is cut
  * with native `indexOf`/`split`, which is several times faster than a general parser.
  */
-export interface CsvRecord {
-  /** Physical line (1-based) on which the record starts. */
-  line: number;
-  fields: string[];
-}
+/** Receives each record with the physical line (1-based) it starts on. */
+export type CsvEmit = (line: number, fields: string[]) => void;
 
 export class CsvSyntaxError extends Error {
   override name = "CsvSyntaxError";
@@ -61,16 +58,16 @@ export class CsvTokenizer {
     return this.line + countLineBreaks(this.pending, 0, this.pending.length);
   }
 
-  push(text: string, out: CsvRecord[]): void {
+  push(text: string, emit: CsvEmit): void {
     this.pending = this.pending.length > 0 ? this.pending + text : text;
-    this.consume(out, false);
+    this.consume(emit, false);
   }
 
-  end(out: CsvRecord[]): void {
-    this.consume(out, true);
+  end(emit: CsvEmit): void {
+    this.consume(emit, true);
   }
 
-  private consume(out: CsvRecord[], eof: boolean): void {
+  private consume(emit: CsvEmit, eof: boolean): void {
     const s = this.pending;
     const n = s.length;
     const { delimiter, maxRecordChars } = this.options;
@@ -86,7 +83,7 @@ export class CsvTokenizer {
         const end = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         if (nextCr >= end) {
           if (end - pos > maxRecordChars) throw this.tooLarge(this.line);
-          if (end > pos) this.emit(out, this.line, s.slice(pos, end).split(delimiter));
+          if (end > pos) this.emit(emit, this.line, s.slice(pos, end).split(delimiter));
           this.line++;
           pos = nl + 1;
           continue;
@@ -95,7 +92,7 @@ export class CsvTokenizer {
       const record = this.parseRecordAt(s, pos, eof);
       if (record === undefined) break;
       if (record.next - pos > maxRecordChars) throw this.tooLarge(this.line);
-      if (!record.empty) this.emit(out, this.line, record.fields);
+      if (!record.empty) this.emit(emit, this.line, record.fields);
       this.line += record.breaks;
       pos = record.next;
     }
@@ -103,7 +100,7 @@ export class CsvTokenizer {
     if (this.pending.length > maxRecordChars) throw this.tooLarge(this.line);
   }
 
-  private emit(out: CsvRecord[], line: number, fields: string[]): void {
+  private emit(emit: CsvEmit, line: number, fields: string[]): void {
     if (this.width === -1) this.width = fields.length;
     else if (fields.length !== this.width) {
       throw new CsvSyntaxError(
@@ -112,7 +109,7 @@ export class CsvTokenizer {
         "ragged_record",
       );
     }
-    out.push({ line, fields });
+    emit(line, fields);
   }
 
   /** The general path, for records with quotes or lone CRs; undefined when the text ends mid-record. */

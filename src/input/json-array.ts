@@ -1,10 +1,7 @@
 import { JsonRecordError, parseJsonRecord } from "./json-value.js";
 
-/** One top-level element of the array, with the line it starts on. */
-export interface JsonElement {
-  line: number;
-  value: unknown;
-}
+/** Receives each top-level element with the line it starts on. */
+export type JsonEmit = (line: number, value: unknown) => void;
 
 const enum State {
   BeforeArray,
@@ -40,9 +37,9 @@ export class JsonArraySplitter {
     return line;
   }
 
-  push(text: string, out: JsonElement[]): void {
+  push(text: string, emit: JsonEmit): void {
     this.pending += text;
-    this.scan(out);
+    this.scan(emit);
     // Keep only the unfinished element (or nothing) for the next chunk.
     const keepFrom = this.state === State.InElement ? this.elementStart : this.scanAt;
     this.pending = this.pending.slice(keepFrom);
@@ -57,13 +54,13 @@ export class JsonArraySplitter {
     }
   }
 
-  end(_out: JsonElement[]): void {
+  end(_emit: JsonEmit): void {
     if (this.state === State.Done) return;
     if (this.state === State.BeforeArray) return; // an empty or blank file: no rows
     throw this.error("the JSON array is not closed (the file ends too early)");
   }
 
-  private scan(out: JsonElement[]): void {
+  private scan(emit: JsonEmit): void {
     const s = this.pending;
     const n = s.length;
     let i = this.scanAt;
@@ -82,12 +79,12 @@ export class JsonArraySplitter {
         else if (c === 123 || c === 91) this.depth++;
         else if (c === 125 || c === 93) {
           if (this.depth === 0) {
-            this.finishElement(s, i, out);
+            this.finishElement(s, i, emit);
             continue; // the closing bracket is read in the AfterElement state
           }
           this.depth--;
         } else if (c === 44 && this.depth === 0) {
-          this.finishElement(s, i, out);
+          this.finishElement(s, i, emit);
           continue;
         } else if (c === 10) this.line++;
         i++;
@@ -134,9 +131,9 @@ export class JsonArraySplitter {
     this.scanAt = i;
   }
 
-  private finishElement(s: string, end: number, out: JsonElement[]): void {
+  private finishElement(s: string, end: number, emit: JsonEmit): void {
     const text = s.slice(this.elementStart, end);
-    out.push({ line: this.elementLine, value: parseJsonRecord(text, this.elementLine, "an array element") });
+    emit(this.elementLine, parseJsonRecord(text, this.elementLine, "an array element"));
     this.state = State.AfterElement;
     this.afterComma = false;
     this.scanAt = end;

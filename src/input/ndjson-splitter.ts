@@ -1,4 +1,4 @@
-import type { JsonElement } from "./json-array.js";
+import type { JsonEmit } from "./json-array.js";
 import { JsonRecordError, parseJsonRecord } from "./json-value.js";
 
 /** One JSON value per line; blank lines are skipped; the last line may lack its newline. */
@@ -14,11 +14,11 @@ export class NdjsonSplitter {
     return line;
   }
 
-  push(text: string, out: JsonElement[]): void {
+  push(text: string, emit: JsonEmit): void {
     const s = this.pending.length > 0 ? this.pending + text : text;
     let start = 0;
     for (let nl = s.indexOf("\n"); nl !== -1; nl = s.indexOf("\n", start)) {
-      this.takeLine(s.slice(start, nl), out, false);
+      this.takeLine(s.slice(start, nl), emit, false);
       start = nl + 1;
     }
     this.pending = s.slice(start);
@@ -27,18 +27,18 @@ export class NdjsonSplitter {
     }
   }
 
-  end(out: JsonElement[]): void {
-    if (this.pending.length > 0) this.takeLine(this.pending, out, true);
+  end(emit: JsonEmit): void {
+    if (this.pending.length > 0) this.takeLine(this.pending, emit, true);
     this.pending = "";
   }
 
-  private takeLine(text: string, out: JsonElement[], last: boolean): void {
+  private takeLine(text: string, emit: JsonEmit, last: boolean): void {
     const line = this.line++;
     if (text.length > this.maxLineChars) {
       throw new JsonRecordError(`line ${line}: a line is longer than ${this.maxLineChars} characters`, line, "record_too_large");
     }
     if (text.trim().length === 0) return;
     const what = last ? "the last line (cut short?)" : "the line";
-    out.push({ line, value: parseJsonRecord(text, line, what) });
+    emit(line, parseJsonRecord(text, line, what));
   }
 }

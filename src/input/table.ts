@@ -48,9 +48,12 @@ export interface TableOptions {
 
 interface Splitter<T> {
   readonly nextLine: number;
-  push(text: string, out: T[]): void;
-  end(out: T[]): void;
+  push(text: string, emit: (line: number, value: T) => void): void;
+  end(emit: (line: number, value: T) => void): void;
 }
+
+/** Turns what a splitter emits into a record, or undefined to drop it (a header). */
+type Accept<T> = (line: number, value: T) => InputRecord | undefined;
 
 /** Opens the input for one full read: the format is settled and, for CSV, the header read. */
 export async function openTable(source: InputSource, options: TableOptions): Promise<Table> {
@@ -63,7 +66,7 @@ export async function openTable(source: InputSource, options: TableOptions): Pro
   const chunks = prepend(first, text);
   if (format === "json" || format === "ndjson") {
     const splitter = format === "json" ? new JsonArraySplitter(options.maxRecordChars) : new NdjsonSplitter(options.maxRecordChars);
-    return { format, delimiter: undefined, columns: undefined, columnOffset: 0, hasHeader: false, records: jsonRecords(source.name, chunks, splitter) };
+    return { format, delimiter: undefined, columns: undefined, columnOffset: 0, hasHeader: false, records: readGroups(source.name, chunks, splitter, jsonAccept()) };
   }
   const delimiter = options.delimiter ?? (format === "tsv" ? "\t" : detectDelimiter(first ?? ""));
   return openCsv(source.name, chunks, format, delimiter, options);
@@ -77,62 +80,71 @@ async function openCsv(
   options: TableOptions,
 ): Promise<Table> {
   const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars: options.maxRecordChars });
-  const groups = split(name, chunks, tokenizer);
-  let first: { line: number; fields: string[] }[] = [];
-  for (let next = await groups.next(); next.done !== true; next = await groups.next()) {
-    first = next.value;
-    if (first.length > 0) break;
-  }
-  const head = first[0];
-  if (head === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: emptyRecords() };
-  const headerless = options.header === "no" || (options.header === "auto" && head.fields.length === 1 && options.looksLikeData?.(head.fields[0] ?? "") === true);
-  let columns: string[];
-  let columnOffset = 0;
-  if (headerless) columns = head.fields.map((_, i) => String(i + 1));
-  else if (isReportHeader(head.fields)) {
-    columnOffset = REPORT_COLUMNS.length;
-    columns = head.fields.slice(columnOffset);
-  } else columns = head.fields;
-  const rest = headerless ? first : first.slice(1);
-  return { format, delimiter, columns, columnOffset, hasHeader: !headerless, records: numbered(rest, groups, (record) => record.fields) };
-}
-
-async function* jsonRecords(name: string, chunks: AsyncIterator<string>, splitter: Splitter<{ line: number; value: unknown }>): AsyncGenerator<InputRecord[]> {
-  let unwrapReport: boolean | undefined;
-  const unwrap = (element: { value: unknown }): unknown => {
-    unwrapReport ??= isReportRecord(element.value);
-    return unwrapReport && isReportRecord(element.value) ? element.value.input : element.value;
-  };
-  yield* numbered([], split(name, chunks, splitter), unwrap);
-}
-
-async function* numbered<T extends { line: number }>(
-  first: T[],
-  groups: AsyncIterator<T[]>,
-  valueOf: (item: T) => unknown,
-): AsyncGenerator<InputRecord[]> {
+  const head: { fields?: string[]; headerless?: boolean } = {};
   let row = 0;
-  const number = (items: T[]): InputRecord[] => items.map((item) => ({ row: ++row, line: item.line, value: valueOf(item) }));
-  if (first.length > 0) yield number(first);
-  for (let next = await groups.next(); next.done !== true; next = await groups.next()) {
-    if (next.value.length > 0) yield number(next.value);
+  const accept: Accept<string[]> = (line, fields) => {
+    if (head.fields === undefined) {
+      head.fields = fields;
+      head.headerless = options.header === "no" || (options.header === "auto" && fields.length === 1 && options.looksLikeData?.(fields[0] ?? "") === true);
+      if (!head.headerless) return undefined;
+    }
+    return { row: ++row, line, value: fields };
+  };
+  const groups = readGroups(name, chunks, tokenizer, accept);
+  const early: InputRecord[][] = [];
+  while (head.fields === undefined) {
+    const next = await groups.next();
+    if (next.done === true) break;
+    early.push(next.value);
   }
+  const fields = head.fields;
+  if (fields === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: groups };
+  const hasHeader = head.headerless !== true;
+  let columns = fields;
+  let columnOffset = 0;
+  if (!hasHeader) columns = fields.map((_, i) => String(i + 1));
+  else if (isReportHeader(fields)) {
+    columnOffset = REPORT_COLUMNS.length;
+    columns = fields.slice(columnOffset);
+  }
+  return { format, delimiter, columns, columnOffset, hasHeader, records: prependGroups(early, groups) };
 }
 
-/** Feeds text to a splitter, turning every way the file can be malformed into an InputError. */
-async function* split<T>(name: string, chunks: AsyncIterator<string>, splitter: Splitter<T>): AsyncGenerator<T[]> {
+/** JSON records; an addlist NDJSON report's records are unwrapped to their input. */
+function jsonAccept(): Accept<unknown> {
+  let row = 0;
+  let unwrapReport: boolean | undefined;
+  return (line, value) => {
+    unwrapReport ??= isReportRecord(value);
+    return { row: ++row, line, value: unwrapReport && isReportRecord(value) ? value.input : value };
+  };
+}
+
+/** Feeds text to a splitter, yielding each chunk's records; every way the file can be malformed becomes an InputError. */
+async function* readGroups<T>(name: string, chunks: AsyncIterator<string>, splitter: Splitter<T>, accept: Accept<T>): AsyncGenerator<InputRecord[]> {
+  let group: InputRecord[] = [];
+  const emit = (line: number, value: T): void => {
+    const record = accept(line, value);
+    if (record !== undefined) group.push(record);
+  };
   try {
     for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-      const out: T[] = [];
-      splitter.push(next.value, out);
-      yield out;
+      splitter.push(next.value, emit);
+      if (group.length > 0) {
+        yield group;
+        group = [];
+      }
     }
-    const out: T[] = [];
-    splitter.end(out);
-    yield out;
+    splitter.end(emit);
   } catch (error) {
     throw asInputError(name, error, () => splitter.nextLine);
   }
+  if (group.length > 0) yield group;
+}
+
+async function* prependGroups(first: InputRecord[][], rest: AsyncIterator<InputRecord[]>): AsyncGenerator<InputRecord[]> {
+  yield* first;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
 }
 
 async function nextText(name: string, text: AsyncIterator<string>, line: number): Promise<string | undefined> {
@@ -160,8 +172,6 @@ async function* prepend(first: string | undefined, rest: AsyncIterator<string>):
   yield first;
   for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
 }
-
-async function* emptyRecords(): AsyncGenerator<InputRecord[]> {}
 
 /** The format named by the file's extension (a `.gz` suffix is looked through). */
 export function formatFromName(path: string | undefined): InputFormat | undefined {

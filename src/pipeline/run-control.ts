@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { ExitCode } from "../errors.js";
 
 /** Why a run stopped before every row was sent. */
@@ -19,6 +20,11 @@ export class RunControl {
   private reason: StopReason | undefined;
   private readonly waits = new AbortController();
   private readonly requests = new AbortController();
+
+  constructor() {
+    // Every request and every wait listens on these: up to 64 of each at once, by design.
+    setMaxListeners(256, this.waits.signal, this.requests.signal);
+  }
 
   get stopped(): boolean {
     return this.reason !== undefined;

@@ -6,12 +6,15 @@
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
+/** Either of the above: most cells match neither, and one test settles them. */
+const SPECIAL = /^[=+\-@\t\r]|[",\r\n]/;
 
 export function neutralise(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
 export function csvCell(cell: string): string {
+  if (!SPECIAL.test(cell)) return cell;
   const safe = neutralise(cell);
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

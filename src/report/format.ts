@@ -1,6 +1,6 @@
 import type { InputRecord } from "../input/table.js";
 import { REPORT_COLUMNS } from "./columns.js";
-import { csvLine } from "./csv-line.js";
+import { csvCell, csvLine } from "./csv-line.js";
 import type { RowResult } from "./row-result.js";
 
 export type ReportKind = "csv" | "ndjson";
@@ -47,16 +47,11 @@ export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEnc
   return {
     kind,
     header: () => csvLine([...REPORT_COLUMNS, ...layout.columns]),
-    encode: (result) =>
-      csvLine([
-        String(result.record.row),
-        result.key,
-        result.status,
-        result.code ?? "",
-        result.message ?? "",
-        String(result.attempts),
-        result.httpStatus === undefined ? "" : String(result.httpStatus),
-        ...layout.cells(result.record),
-      ]),
+    // Row, status, attempts and HTTP status are safe by construction; the rest is checked.
+    encode: (result) => {
+      let line = `${result.record.row},${csvCell(result.key)},${result.status},${csvCell(result.code ?? "")},${csvCell(result.message ?? "")},${result.attempts},${result.httpStatus ?? ""}`;
+      for (const cell of layout.cells(result.record)) line += `,${csvCell(cell)}`;
+      return `${line}\n`;
+    },
   };
 }

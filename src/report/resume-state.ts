@@ -124,7 +124,7 @@ async function* csvRecords(path: string, text: AsyncIterable<string>): AsyncGene
   try {
     for await (const chunk of text) {
       const out: { line: number; fields: string[] }[] = [];
-      tokenizer.push(chunk, out);
+      tokenizer.push(chunk, (line, fields) => out.push({ line, fields }));
       for (const { line, fields } of out) {
         if (header) {
           if (!isReportHeader(fields)) throw damaged(path, line, "it does not start with the report's header");

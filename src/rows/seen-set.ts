@@ -1,5 +1,5 @@
 import { fmix32, murmur3x86_128 } from "./murmur3.js";
-import { isUuid, uuidWord } from "./uuid.js";
+import { parseUuid } from "./uuid.js";
 
 const MAX_LOAD = 0.75;
 
@@ -15,6 +15,7 @@ export class SeenSet {
   private count = 0;
   /** All-zero words mark an empty slot, so the all-zero value is kept aside. */
   private hasZero = false;
+  private readonly words = new Uint32Array(4);
 
   constructor(expectedKeys: number) {
     this.capacity = Math.max(16, Math.ceil(expectedKeys / MAX_LOAD));
@@ -27,9 +28,8 @@ export class SeenSet {
 
   /** Adds a key by its normal form; false when it was already there. */
   add(normalKey: string): boolean {
-    if (isUuid(normalKey)) {
-      return this.addWords(uuidWord(normalKey, 0), uuidWord(normalKey, 1), uuidWord(normalKey, 2), uuidWord(normalKey, 3));
-    }
+    const words = this.words;
+    if (parseUuid(normalKey, words)) return this.addWords(words[0] ?? 0, words[1] ?? 0, words[2] ?? 0, words[3] ?? 0);
     const [a, b, c, d] = murmur3x86_128(normalKey);
     return this.addWords(a, b, c, d);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Driver, DriverSpec, SentRow } from "../../src/drivers/types.js";
+import type { AcceptedRow, Driver, DriverSpec, SentRow } from "../../src/drivers/types.js";
 import type { HttpAnswer } from "../../src/http/client.js";
 import { answer } from "./answers.js";
 
@@ -21,7 +21,7 @@ export interface ContractCase {
 /** What every driver must do, whatever its provider: run from each driver's test file. */
 export function driverContract(make: () => ContractCase): void {
   describe(`${make().spec.name} driver contract`, () => {
-    const sent = (c: ContractCase, n: number): SentRow[] =>
+    const sent = (c: ContractCase, n: number): AcceptedRow[] =>
       Array.from({ length: n }, (_, i) => {
         const row = c.goodRow(i);
         const check = c.driver.check(row.key, () => row.values);
@@ -32,7 +32,7 @@ export function driverContract(make: () => ContractCase): void {
     it("accepts good rows with distinct identities and refuses bad ones with a code", () => {
       const c = make();
       const rows = sent(c, 3);
-      expect(new Set(rows.map((row) => (row as { identity: string }).identity)).size).toBe(3);
+      expect(new Set(rows.map((row) => row.identity)).size).toBe(3);
       const bad = c.driver.check(c.badRow.key, () => c.badRow.values);
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.code).toMatch(/^[a-z_]+$/);

@@ -1,13 +1,19 @@
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CsvRecord, CsvSyntaxError, CsvTokenizer } from "../../src/input/csv-tokenizer.js";
+import { CsvSyntaxError, CsvTokenizer } from "../../src/input/csv-tokenizer.js";
+
+interface CsvRecord {
+  line: number;
+  fields: string[];
+}
 
 function tokenize(text: string | string[], delimiter = ",", maxRecordChars = 1 << 20): CsvRecord[] {
   const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars });
   const out: CsvRecord[] = [];
-  for (const chunk of typeof text === "string" ? [text] : text) tokenizer.push(chunk, out);
-  tokenizer.end(out);
+  const emit = (line: number, fields: string[]): number => out.push({ line, fields });
+  for (const chunk of typeof text === "string" ? [text] : text) tokenizer.push(chunk, emit);
+  tokenizer.end(emit);
   return out;
 }
 
@@ -88,9 +94,9 @@ describe("CsvTokenizer", () => {
 
   it("refuses a record longer than the limit without holding the rest of the file", () => {
     const tokenizer = new CsvTokenizer({ delimiter: ",", maxRecordChars: 100 });
-    const out: CsvRecord[] = [];
-    tokenizer.push("id\n", out);
-    expect(() => tokenizer.push(`"${"x".repeat(200)}`, out)).toThrow(/line 2: a record is longer than 100 characters/);
+    const emit = (): void => {};
+    tokenizer.push("id\n", emit);
+    expect(() => tokenizer.push(`"${"x".repeat(200)}`, emit)).toThrow(/line 2: a record is longer than 100 characters/);
   });
 
   it("agrees with csv-parse on any well-formed CSV", () => {
