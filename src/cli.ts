@@ -62,6 +62,7 @@ later), 130/143 interrupted.`,
     .command("sandbox")
     .description("serve the provider sandbox on loopback, to rehearse a data load without an account")
     .option("--port <n>", "port to listen on (0: any free port)", "4010")
+    .option("--list-cap <n>", "Amplemarket leads per list", "60000")
     .action(async (options: Record<string, string | boolean | undefined>) => setExit(await actions.sandbox(options)));
   program
     .command("drivers")

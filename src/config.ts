@@ -176,7 +176,8 @@ function readCredentials(spec: DriverSpec, env: NodeJS.ProcessEnv): Credentials 
     const clientId = get("EMARSYS_CLIENT_ID");
     const clientSecret = get("EMARSYS_CLIENT_SECRET");
     if (clientId !== undefined && clientSecret !== undefined) {
-      return { kind: "oauth2", clientId, clientSecret, tokenUrl: get("EMARSYS_TOKEN_URL") ?? DEFAULT_EMARSYS_TOKEN_URL };
+      const tokenUrl = checkedUrl(get("EMARSYS_TOKEN_URL") ?? DEFAULT_EMARSYS_TOKEN_URL, "EMARSYS_TOKEN_URL").href;
+      return { kind: "oauth2", clientId, clientSecret, tokenUrl };
     }
     const username = get("EMARSYS_USERNAME");
     const secret = get("EMARSYS_SECRET");

@@ -1,11 +1,13 @@
 import { createAuth } from "./auth/create.js";
 import type { Auth } from "./auth/types.js";
-import type { RunConfig } from "./config.js";
+import type { Credentials, RunConfig } from "./config.js";
+import type { ProviderName } from "./drivers/types.js";
 import { DEFAULT_BACKOFF } from "./http/backoff.js";
 import { HttpClient } from "./http/client.js";
 import { systemClock } from "./http/clock.js";
 import { Throttle } from "./http/throttle.js";
 import { openInputSource } from "./input/source.js";
+import { CapacityWatch } from "./pipeline/capacity-watch.js";
 import { planInput } from "./pipeline/plan.js";
 import { RunControl } from "./pipeline/run-control.js";
 import type { AttemptTrace, RunStats } from "./pipeline/send-batch.js";
@@ -49,7 +51,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       header: config.header,
       column: config.column,
       spec: config.spec,
-      createDriver: (columns) => config.spec.create({ target: config.target, columns, options: config.driverOptions }),
+      createDriver: (columns, keyColumn) => config.spec.create({ target: config.target, columns, keyColumn, options: config.driverOptions }),
       resume: resume === undefined ? undefined : { state: resume, kind: config.reportKind },
     });
     const tally = new Tally();
@@ -65,8 +67,8 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       if (config.sandbox) {
         sandbox = await startSandbox();
         base = new URL(sandbox.baseUrl(config.spec.provider));
-        auth = createAuth({ kind: "bearer", token: "sandbox-key" });
-      } else auth = createAuth(config.credentials ?? missing());
+        auth = createAuth(sandboxCredentials(config.spec.provider, sandbox), config.timeoutMs);
+      } else auth = createAuth(config.credentials ?? missing(), config.timeoutMs);
       const url = base ?? missing();
       client = new HttpClient(url.origin, { connections: config.concurrency, timeoutMs: config.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
       send = {
@@ -80,6 +82,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
         backoff: DEFAULT_BACKOFF,
         retries: config.retries,
         stats,
+        capacity: new CapacityWatch(),
         trace: config.verbose ? (event) => io.stderr.write(traceLine(event)) : undefined,
       };
     }
@@ -174,6 +177,12 @@ function trapSignals(control: RunControl, io: RunIo, timeoutMs: number): () => v
 function traceLine(event: AttemptTrace): string {
   const outcome = event.status === undefined ? `failed: ${event.error ?? "?"}` : `HTTP ${event.status}`;
   return `${new Date().toISOString()} POST ${event.path} (${event.rows} rows) → ${outcome} in ${duration(event.ms)}\n`;
+}
+
+/** Obviously fake credentials for the embedded sandbox: the real ones are never sent to it. */
+function sandboxCredentials(provider: ProviderName, sandbox: RunningSandbox): Credentials {
+  if (provider !== "emarsys") return { kind: "bearer", token: "sandbox-key" };
+  return { kind: "oauth2", clientId: "sandbox-client", clientSecret: "sandbox-secret", tokenUrl: sandbox.tokenUrl };
 }
 
 function missing(): never {

@@ -1,7 +1,10 @@
+import { amplemarket } from "./amplemarket.js";
+import { emarsys } from "./emarsys.js";
+import { leadlexCampaign } from "./leadlex-campaign.js";
 import { leadlexList } from "./leadlex-list.js";
 import type { DriverName, DriverSpec, ProviderName } from "./types.js";
 
-export const DRIVERS: readonly DriverSpec[] = [leadlexList];
+export const DRIVERS: readonly DriverSpec[] = [leadlexList, leadlexCampaign, emarsys, amplemarket];
 
 export function driverSpec(name: string): DriverSpec | undefined {
   return DRIVERS.find((spec) => spec.name === name);

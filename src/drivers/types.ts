@@ -48,8 +48,12 @@ export interface ProviderError {
 
 /** What one answer means for the rows of its request. */
 export type BatchVerdict =
-  /** One outcome per sent row, in order. */
-  | { kind: "settled"; outcomes: RowOutcome[] }
+  /**
+   * One outcome per sent row, in order. `provisional`: the outcomes stand only if the
+   * target did not fill up (a partial answer from a capped list). `roomLeft`: the target
+   * still had room when this request was applied.
+   */
+  | { kind: "settled"; outcomes: RowOutcome[]; provisional?: boolean; roomLeft?: boolean }
   /** The provider refused the request for the rows it named (by index): the rest is sent again. */
   | { kind: "reject_rows"; rejected: Map<number, ProviderError> }
   /** The provider refused the request without naming rows: halve it to isolate them. */
@@ -81,6 +85,8 @@ export interface DriverContext {
   target: string;
   /** The input's column names (for drivers that infer things from them). */
   columns: readonly string[];
+  /** The column the keys come from. */
+  keyColumn: string;
   options: DriverOptions;
 }
 

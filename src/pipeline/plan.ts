@@ -20,7 +20,7 @@ export interface PlanRequest {
   header: "yes" | "no" | "auto";
   column: string | undefined;
   spec: DriverSpec;
-  createDriver(columns: readonly string[]): Driver;
+  createDriver(columns: readonly string[], keyColumn: string): Driver;
   resume: { state: ResumeState; kind: ReportKind } | undefined;
 }
 
@@ -55,7 +55,7 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
   let driver: Driver | undefined;
   if (csv) {
     access = csvRowAccess(source.name, table, keyColumn);
-    driver = request.createDriver(table.columns ?? []);
+    driver = request.createDriver(table.columns ?? [], access.keyColumn);
   }
   const fields = new Set<string>();
   let rows = 0;
@@ -65,7 +65,7 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
       if (!csv) {
         if (access === undefined) {
           access = jsonRowAccess(source.name, isObject(record.value) ? record.value : undefined, keyColumn);
-          driver = request.createDriver(isObject(record.value) ? Object.keys(record.value) : [access.keyColumn]);
+          driver = request.createDriver(isObject(record.value) ? Object.keys(record.value) : [access.keyColumn], access.keyColumn);
         }
         if (isObject(record.value) && fields.size < MAX_JSON_FIELDS) for (const name in record.value) fields.add(name);
       }
@@ -73,7 +73,7 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
     }
   }
   access ??= jsonRowAccess(source.name, undefined, keyColumn);
-  driver ??= request.createDriver([access.keyColumn]);
+  driver ??= request.createDriver([access.keyColumn], access.keyColumn);
   const resume = request.resume?.state;
   if (resume !== undefined && (resume.rows > rows || (resume.complete && resume.rows !== rows))) {
     throw changed(source.name, resume, `it has ${rows} rows, the report has ${resume.rows}`);

@@ -8,6 +8,7 @@ import { header, serverWaitMs } from "../http/retry-timing.js";
 import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
 import type { InputRecord } from "../input/table.js";
 import type { RowResult, RowStatus } from "../report/row-result.js";
+import type { CapacityWatch } from "./capacity-watch.js";
 import type { RunControl } from "./run-control.js";
 
 /** A row on its way: the check that accepted it, and what its requests have taught so far. */
@@ -43,6 +44,7 @@ export interface SendContext {
   backoff: BackoffPolicy;
   retries: number;
   stats: RunStats;
+  capacity: CapacityWatch;
   /** Records results in the report and the counts. */
   settle(results: RowResult[]): void;
   /** Called after every answer or failed attempt, for `--verbose`. */
@@ -62,7 +64,7 @@ export const MAX_SPLIT_REQUESTS = 64;
 /** Batches in a row that fail after all retries before the run stops instead of hammering. */
 export const BREAKER_THRESHOLD = 5;
 
-type PartVerdict = BatchVerdict | { kind: "unsent" };
+type PartVerdict = (BatchVerdict | { kind: "unsent" }) & { startedAs?: number };
 
 /**
  * Takes one batch to a settled state: retries transient failures, waits out rate limits,
@@ -76,9 +78,13 @@ export async function settleBatch(batch: PendingRow[], ctx: SendContext): Promis
   for (let part = parts.shift(); part !== undefined; part = parts.shift()) {
     const verdict: PartVerdict = ctx.control.stopped ? { kind: "unsent" } : await sendPart(part, ctx);
     switch (verdict.kind) {
-      case "settled":
-        ctx.settle(part.map((row, i) => settledResult(row, verdict.outcomes[i])));
+      case "settled": {
+        const results = part.map((row, i) => settledResult(row, verdict.outcomes[i]));
+        if (verdict.roomLeft === true && verdict.startedAs !== undefined) ctx.settle(ctx.capacity.roomShown(verdict.startedAs));
+        if (verdict.provisional === true) ctx.capacity.hold(results, ctx.stats.requests);
+        else ctx.settle(results);
         break;
+      }
       case "reject_rows": {
         const rest = part.filter((_, i) => !verdict.rejected.has(i));
         ctx.settle(part.flatMap((row, i) => (verdict.rejected.has(i) ? [result(row, "rejected", verdict.rejected.get(i))] : [])));
@@ -104,6 +110,7 @@ export async function settleBatch(batch: PendingRow[], ctx: SendContext): Promis
         break;
       case "stop":
         ctx.control.stop({ kind: "provider", code: verdict.code, message: verdict.message, listFull: verdict.listFull });
+        if (verdict.listFull === true) ctx.settle(ctx.capacity.listFull());
         ctx.settle(part.map((row) => unsent(row, verdict)));
         break;
       case "unsent":
@@ -139,7 +146,7 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       return { kind: "stop", code: error.code, message: error.message };
     }
     for (const row of part) row.attempts++;
-    ctx.stats.requests++;
+    const startedAs = ++ctx.stats.requests;
     const started = ctx.clock.now();
     let answer: HttpAnswer;
     try {
@@ -175,7 +182,7 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       refreshed = true;
       if (await ctx.auth.refresh()) continue;
     }
-    return ctx.driver.interpret(answer, sent);
+    return { ...ctx.driver.interpret(answer, sent), startedAs };
   }
 }
 

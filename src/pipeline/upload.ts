@@ -77,6 +77,7 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
   const last = batcher.flush();
   if (last !== undefined && !control.abandoned) await submit(last);
   await dispatch.drain();
+  if (request.send !== undefined) settle(request.send.capacity.release());
   return { batches };
 }
 

@@ -18,6 +18,8 @@ export interface KeyColumnRequest {
   candidates: readonly string[];
   /** The name for the key of string rows. */
   keyName: string;
+  /** False when rows are whole objects (leads) and a key column is only a convenience. */
+  required?: boolean;
 }
 
 /** CSV: the key column is found in the header. */
@@ -28,7 +30,7 @@ export function csvRowAccess(name: string, table: Table, request: KeyColumnReque
   const keyColumn = columns[index] ?? request.keyName;
   return {
     keyColumn,
-    key: (record) => (record.value as string[])[offset + index],
+    key: index < 0 ? () => undefined : (record) => (record.value as string[])[offset + index],
     values: (record) => {
       const fields = record.value as string[];
       const values: Record<string, unknown> = {};
@@ -69,6 +71,7 @@ function findColumn(columns: readonly string[], request: KeyColumnRequest, missi
     if (loose[0] !== undefined) return loose[0];
   }
   if (request.column === undefined && columns.length === 1) return 0;
+  if (request.column === undefined && request.required === false) return -1;
   throw new InputError(missing(), "key_column_missing", 1);
 }
 

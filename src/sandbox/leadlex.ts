@@ -9,15 +9,47 @@ export const leadlexRoutes: readonly SandboxRoute[] = [
     provider: "leadlex",
     pattern: /^\/leadlex\/v1\/lists\/([^/]+)\/contacts$/,
     authenticate,
-    handle: (request, context) => addContacts(request, context, { collection: "leadlex-list", max: 100, notFound: "not_found" }),
+    handle: (request, context) => addContacts(request, context, LIST),
+  },
+  {
+    name: "leadlex-campaign",
+    provider: "leadlex",
+    pattern: /^\/leadlex\/v1\/campaigns\/([^/]+)\/contacts$/,
+    authenticate,
+    handle: (request, context) => addContacts(request, context, CAMPAIGN),
   },
 ];
 
 interface Endpoint {
   collection: string;
   max: number;
-  notFound: string;
+  notFound: [code: string, message: string];
+  forbidden: string;
+  empty: [code: string, message: string];
+  tooMany: [code: string, message: string];
+  /** The answer once the ids are applied. */
+  answer(target: string, added: string[], skipped: number, members: number): unknown;
 }
+
+const LIST: Endpoint = {
+  collection: "leadlex-list",
+  max: 100,
+  notFound: ["not_found", "List not found or not in your workspace"],
+  forbidden: "Missing write permission",
+  empty: ["validation_error", "contact_ids must be a non-empty array of contact UUIDs"],
+  tooMany: ["validation_error", "Requests may contain at most 100 contact IDs"],
+  answer: (target, added, _, members) => ({ data: { added: added.length, list_id: target, contact_count: members } }),
+};
+
+const CAMPAIGN: Endpoint = {
+  collection: "leadlex-campaign",
+  max: 500,
+  notFound: ["campaign_not_found", "No campaign with this ID"],
+  forbidden: "Missing campaigns:write permission",
+  empty: ["missing_required_field", "contact_ids missing or empty"],
+  tooMany: ["too_many_contacts", "More than 500 contacts in a single request"],
+  answer: (_, added, skipped) => ({ data: { added: added.length, skipped, contact_ids: added } }),
+};
 
 function authenticate(request: SandboxRequest): SandboxAnswer | undefined {
   const token = bearerToken(request.headers);
@@ -27,27 +59,29 @@ function authenticate(request: SandboxRequest): SandboxAnswer | undefined {
 
 function addContacts(request: SandboxRequest, context: RouteContext, endpoint: Endpoint): SandboxAnswer {
   const target = decodeURIComponent(request.params[0] ?? "");
-  if (rules.missingTarget(target)) return error(404, endpoint.notFound, "List not found or not in your workspace");
-  if (rules.forbiddenTarget(target)) return error(403, "insufficient_permissions", "Missing write permission");
+  if (rules.missingTarget(target)) return error(404, ...endpoint.notFound);
+  if (rules.forbiddenTarget(target)) return error(403, "insufficient_permissions", endpoint.forbidden);
   const ids = (request.body as { contact_ids?: unknown } | undefined)?.contact_ids;
-  if (!Array.isArray(ids) || ids.length === 0) return error(400, "validation_error", "contact_ids must be a non-empty array of contact UUIDs");
-  if (ids.length > endpoint.max) return error(400, "validation_error", `Requests may contain at most ${endpoint.max} contact IDs`);
+  if (!Array.isArray(ids) || ids.length === 0) return error(400, ...endpoint.empty);
+  if (ids.length > endpoint.max) return error(400, ...endpoint.tooMany);
   const invalid = ids.filter((id) => typeof id !== "string" || !isUuid(id) || rules.unknownContact(id));
   if (invalid.length > 0) {
     return error(400, "validation_error", "One or more contact IDs are invalid or not in your workspace", { invalid_ids: invalid });
   }
   if (ids.some((id) => rules.poisonContact(id as string))) return error(400, "validation_error", "The request could not be processed");
   const collection = `${endpoint.collection}:${target}`;
+  const source = (request.body as { source?: unknown }).source;
+  if (typeof source === "string") context.state.sources.set(collection, (context.state.sources.get(collection) ?? new Set()).add(source));
   const members = context.state.membersOf(collection);
-  let added = 0;
+  const added: string[] = [];
   for (const id of ids as string[]) {
     const key = id.toLowerCase();
     context.state.noteReceived(collection, key);
     if (rules.preexistingContact(key) || members.has(key)) continue;
     members.add(key);
-    added++;
+    added.push(id);
   }
-  return { status: 200, body: { data: { added, list_id: target, contact_count: members.size } } };
+  return { status: 200, body: endpoint.answer(target, added, ids.length - added.length, members.size) };
 }
 
 function error(status: number, code: string, message: string, details?: Record<string, unknown>): SandboxAnswer {

@@ -20,6 +20,8 @@ export interface RouteContext {
   state: SandboxState;
   /** Amplemarket's leads-per-list cap (60,000 by the provider's documentation). */
   listCap: number;
+  /** Lifetime of the Emarsys OAuth2 tokens the sandbox issues. */
+  tokenTtlSeconds: number;
 }
 
 /** One provider endpoint as the sandbox serves it. */

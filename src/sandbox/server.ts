@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ProviderName } from "../drivers/types.js";
+import { amplemarketRoutes } from "./amplemarket.js";
+import { emarsysRoutes } from "./emarsys.js";
 import { leadlexRoutes } from "./leadlex.js";
 import type { RouteContext, SandboxAnswer, SandboxRequest, SandboxRoute } from "./route.js";
 import { SandboxState } from "./state.js";
@@ -11,6 +13,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Amplemarket's leads-per-list cap. */
   listCap?: number;
+  /** Lifetime of Emarsys OAuth2 tokens (default one hour). */
+  tokenTtlSeconds?: number;
 }
 
 export interface RunningSandbox {
@@ -18,10 +22,12 @@ export interface RunningSandbox {
   readonly state: SandboxState;
   /** The base URL a driver of this provider should use. */
   baseUrl(provider: ProviderName): string;
+  /** The Emarsys OAuth2 token endpoint. */
+  readonly tokenUrl: string;
   close(): Promise<void>;
 }
 
-const ROUTES: readonly SandboxRoute[] = [...leadlexRoutes];
+const ROUTES: readonly SandboxRoute[] = [...leadlexRoutes, ...emarsysRoutes, ...amplemarketRoutes];
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/emarsys/api/v3", amplemarket: "/amplemarket" };
 
@@ -32,7 +38,7 @@ const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/e
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const state = new SandboxState();
-  const context: RouteContext = { state, listCap: options.listCap ?? 60_000 };
+  const context: RouteContext = { state, listCap: options.listCap ?? 60_000, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600 };
   const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
     serve(request, response, context, options).catch((error: unknown) => {
       if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
@@ -48,6 +54,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     origin,
     state,
     baseUrl: (provider) => origin + PREFIX[provider],
+    tokenUrl: `${origin}/emarsys/oauth2/token`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -7,6 +7,12 @@ export class SandboxState {
   private readonly received = new Map<string, Map<string, number>>();
   requests = 0;
   private readonly byStatus = new Map<number, number>();
+  /** Emarsys OAuth2 tokens issued, with when they expire. */
+  readonly tokens = new Map<string, number>();
+  /** Emarsys WSSE nonces seen: a nonce is good once. */
+  readonly nonces = new Set<string>();
+  /** LeadLex campaign `source` tags seen, by collection. */
+  readonly sources = new Map<string, Set<string>>();
 
   /** `collection` names the endpoint and target, e.g. `leadlex-list:demo`. */
   membersOf(collection: string): Set<string> {

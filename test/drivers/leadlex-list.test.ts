@@ -5,7 +5,7 @@ import { answer, recorded } from "../helpers/answers.js";
 import { driverContract } from "../helpers/driver-contract.js";
 import { uuid } from "../helpers/files.js";
 
-const driver = leadlexList.create({ target: "abc-123", columns: ["contact_id"], options: {} });
+const driver = leadlexList.create({ target: "abc-123", columns: ["contact_id"], keyColumn: "contact_id", options: {} });
 
 driverContract(() => ({
   spec: leadlexList,

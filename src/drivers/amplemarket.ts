@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import type { HttpAnswer } from "../http/client.js";
+import { keyText, quoted } from "../rows/key-text.js";
+import { isEmail, isLinkedInProfile, normaliseEmail, normaliseLinkedIn } from "../rows/normalise.js";
+import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import type { BatchVerdict, DriverOptions, DriverSpec, ProviderError, RowCheck, SentRow } from "./types.js";
+
+export const DRIVER_NAME = "amplemarket";
+
+export const LEAD_TYPES = ["linkedin", "email", "titles_and_company"] as const;
+type LeadType = (typeof LEAD_TYPES)[number];
+
+/** The lead fields the API names; other columns travel as extra lead properties. */
+const KNOWN_FIELDS = ["linkedin_url", "email", "title", "company_name", "company_domain"] as const;
+
+const accepted = z.object({ total: z.number().int().nonnegative(), total_added_to_lead_list: z.number().int().nonnegative() });
+
+const errorEnvelope = z.object({
+  _errors: z
+    .array(
+      z.object({
+        code: z.string(),
+        title: z.string().optional(),
+        detail: z.string().optional(),
+        source: z.object({ pointer: z.string().optional() }).optional(),
+      }),
+    )
+    .min(1),
+});
+
+type Lead = Record<string, unknown>;
+
+/**
+ * Amplemarket "Add Leads to a List": up to 10,000 leads of one type per request, 60,000
+ * per list. The 202 answer only counts, so a batch is `added` when all were added,
+ * `already_present` when none were, and `added_or_present` otherwise; a partial batch is
+ * held back until the list is shown to have had room, since the list filling up also
+ * leaves leads out (then they are `failed`, code `list_full`).
+ */
+export const amplemarket: DriverSpec = {
+  name: DRIVER_NAME,
+  provider: "amplemarket",
+  summary: "Add leads to an Amplemarket lead list",
+  endpoint: "POST {base}/lead-lists/{id}/leads",
+  maxBatch: 10_000,
+  rowIs: "a lead object (linkedin_url, email, title, company_name, company_domain and any other columns)",
+  keyColumn: { candidates: ["linkedin_url", "email", "title"], keyName: "email", required: false },
+  looksLikeKey: (cell) => isEmail(cell) || isLinkedInProfile(cell),
+  create: ({ target, columns, options }) => {
+    const type = leadType(columns, options);
+    return {
+      name: DRIVER_NAME,
+      maxBatch: 10_000,
+      maxBatchBytes: 5_000_000,
+      check: (_, values) => checkLead(type, values()),
+      request: (rows) => ({
+        path: `/lead-lists/${encodeURIComponent(target)}/leads`,
+        body: `{"type":"${type}","leads":[${rows.map((row) => row.item).join(",")}]}`,
+      }),
+      interpret,
+      describeError,
+    };
+  },
+};
+
+/** `--type`, or inferred: a `linkedin_url` column, else `email`, else `title` and a company column. */
+function leadType(columns: readonly string[], options: DriverOptions): LeadType {
+  if (options.type !== undefined) return options.type as LeadType;
+  const present = new Set(columns.map((column) => column.trim().toLowerCase()));
+  if (present.has("linkedin_url")) return "linkedin";
+  if (present.has("email")) return "email";
+  if (present.has("title") && (present.has("company_name") || present.has("company_domain"))) return "titles_and_company";
+  throw new UsageError(
+    `cannot tell the lead type from the columns (${columns.join(", ") || "none"}): expected linkedin_url, email, or title with company_name or company_domain; or give --type`,
+    "unknown_lead_type",
+  );
+}
+
+/**
+ * The lead: every non-empty value, with the API's field names matched case-insensitively.
+ * A row with a single value (a one-column file, a JSON array of strings) is the type's
+ * identifying field.
+ */
+function buildLead(type: LeadType, values: Record<string, unknown>): Lead {
+  const lead: Lead = {};
+  const entries = Object.entries(values).filter(([, value]) => value !== undefined && value !== null && !(typeof value === "string" && value.trim() === ""));
+  for (const [name, value] of entries) {
+    const known = KNOWN_FIELDS.find((field) => field === name.trim().toLowerCase());
+    lead[known ?? name] = typeof value === "string" ? value.trim() : value;
+  }
+  const identifying = type === "linkedin" ? "linkedin_url" : type === "email" ? "email" : undefined;
+  const only = entries[0];
+  if (identifying !== undefined && lead[identifying] === undefined && entries.length === 1 && only !== undefined && typeof only[1] === "string") {
+    delete lead[only[0]];
+    lead[identifying] = only[1].trim();
+  }
+  return lead;
+}
+
+function checkLead(type: LeadType, values: Record<string, unknown>): RowCheck {
+  const lead = buildLead(type, values);
+  const text = (field: string): string => (typeof lead[field] === "string" ? (lead[field] as string) : keyText(lead[field]));
+  const invalid = (key: string, code: string, message: string): RowCheck => ({ ok: false, key, code, message });
+  let key: string;
+  let identity: string;
+  if (type === "linkedin") {
+    key = text("linkedin_url");
+    if (key === "") return invalid(key, "missing_linkedin_url", "the lead has no linkedin_url");
+    if (!isLinkedInProfile(key)) return invalid(key, "invalid_linkedin_url", `${quoted(key)} is not a LinkedIn profile URL`);
+    identity = `li:${normaliseLinkedIn(key)}`;
+  } else if (type === "email") {
+    key = text("email");
+    if (key === "") return invalid(key, "missing_email", "the lead has no email");
+    if (!isEmail(key)) return invalid(key, "invalid_email", `${quoted(key)} is not an email address`);
+    identity = `em:${normaliseEmail(key)}`;
+  } else {
+    const company = text("company_name") || text("company_domain");
+    key = `${text("title")} @ ${company}`;
+    if (text("title") === "") return invalid(key, "missing_title", "the lead has no title");
+    if (company === "") return invalid(key, "missing_company", "the lead has neither company_name nor company_domain");
+    identity = `tc:${text("title").toLowerCase()}|${company.toLowerCase()}`;
+  }
+  return { ok: true, key, identity, item: JSON.stringify(lead), match: identity };
+}
+
+function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
+  if (answer.status >= 200 && answer.status < 300) {
+    const body = parseBody(answer, accepted);
+    if (body === undefined) return { kind: "fail", ...unexpectedAnswer(answer, "the answer has no total_added_to_lead_list") };
+    const { total, total_added_to_lead_list: count } = body;
+    if (total !== rows.length || count > total) {
+      return { kind: "fail", ...unexpectedAnswer(answer, `the answer does not add up for ${rows.length} leads sent (total ${total}, added ${count})`) };
+    }
+    if (count === total) return { kind: "settled", outcomes: rows.map(() => ({ status: "added" })), roomLeft: true };
+    if (count === 0) return { kind: "settled", outcomes: rows.map(() => ({ status: "already_present" })) };
+    const partial = { status: "added_or_present", code: "counts_only", message: `${count} of ${total} leads in this request were added; Amplemarket does not say which` } as const;
+    return { kind: "settled", outcomes: rows.map(() => partial), provisional: true, roomLeft: true };
+  }
+  const error = describeError(answer);
+  const envelope = parseBody(answer, errorEnvelope);
+  switch (answer.status) {
+    case 400: {
+      const rejected = new Map<number, ProviderError>();
+      for (const item of envelope?._errors ?? []) {
+        const at = /^\/leads\/(\d+)(\/|$)/.exec(item.source?.pointer ?? "");
+        const index = at === null ? -1 : Number(at[1]);
+        if (index >= 0 && index < rows.length) rejected.set(index, { code: item.code, message: item.detail ?? item.title ?? item.code });
+      }
+      if (rejected.size > 0) return { kind: "reject_rows", rejected };
+      // The lead type itself refused: every batch would fail alike.
+      if (envelope?._errors.some((item) => item.source?.pointer === "/type") === true) return { kind: "stop", ...error };
+      return { kind: "split", ...error };
+    }
+    case 409:
+      return { kind: "stop", ...error, listFull: true };
+    case 401:
+    case 402:
+    case 403:
+    case 404:
+    case 410:
+      return { kind: "stop", ...error };
+    default:
+      return { kind: "fail", ...error };
+  }
+}
+
+function describeError(answer: HttpAnswer): ProviderError {
+  const first = parseBody(answer, errorEnvelope)?._errors[0];
+  if (first === undefined) return httpError(answer);
+  return { code: first.code, message: first.detail ?? first.title ?? first.code };
+}

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import type { HttpAnswer } from "../http/client.js";
+import { keyText, quoted } from "../rows/key-text.js";
+import { isEmail, normaliseEmail } from "../rows/normalise.js";
+import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import type { BatchVerdict, DriverSpec, ProviderError, RowCheck, RowOutcome, SentRow } from "./types.js";
+
+export const DRIVER_NAME = "emarsys";
+
+/** Emarsys's field id for email: keys of that field are checked as emails. */
+const EMAIL_FIELD_ID = "3";
+
+const envelope = z.object({
+  replyCode: z.coerce.number(),
+  replyText: z.string().optional(),
+  data: z.unknown().optional(),
+});
+
+/** `errors` is an object keyed by external id ({"2008": "No contact found…"}), or an empty array. */
+const rowErrors = z.union([z.array(z.never()), z.record(z.string(), z.record(z.string(), z.string()))]);
+
+const added = z.object({
+  inserted_contacts: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]),
+  errors: rowErrors.optional(),
+});
+
+/**
+ * Emarsys "Add contacts to a contact list": up to 10,000 external ids per request, under
+ * `key_id` (the field that identifies contacts; omitted, the internal id). Ids the answer
+ * names in `errors` are `rejected` with their code; the others are `added` when
+ * `inserted_contacts` accounts for all of them, `added_or_present` otherwise.
+ */
+export const emarsys: DriverSpec = {
+  name: DRIVER_NAME,
+  provider: "emarsys",
+  summary: "Add contacts to an Emarsys contact list",
+  endpoint: "POST {base}/contactlist/{id}/add",
+  maxBatch: 10_000,
+  rowIs: "an external id value (in JSON, a list of values for a multichoice field)",
+  keyColumn: { candidates: ["external_id", "id", "email"], keyName: "external_id" },
+  looksLikeKey: (cell) => isEmail(cell) || /^\d+$/.test(cell.trim()),
+  create: ({ target, options, keyColumn }) => {
+    const emailKeys = options.keyId === EMAIL_FIELD_ID || keyColumn.trim().toLowerCase() === "email";
+    const keyId = options.keyId === undefined ? "" : `"key_id":${JSON.stringify(options.keyId)},`;
+    return {
+      name: DRIVER_NAME,
+      maxBatch: 10_000,
+      maxBatchBytes: 5_000_000,
+      check: (value) => checkExternalId(value, emailKeys),
+      request: (rows) => ({
+        path: `/contactlist/${encodeURIComponent(target)}/add`,
+        body: `{${keyId}"external_ids":[${rows.map((row) => row.item).join(",")}]}`,
+      }),
+      interpret,
+      describeError,
+    };
+  },
+};
+
+/** A text id (trimmed; emails compared case-insensitively), a number, or a multichoice list. */
+function checkExternalId(value: unknown, emailKeys: boolean): RowCheck {
+  const key = keyText(value);
+  if (value === undefined || value === null || (typeof value === "string" && value.trim() === "") || (Array.isArray(value) && value.length === 0)) {
+    return { ok: false, key, code: "missing_key", message: "the row has no external id" };
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return { ok: true, key, identity: key, item: key, match: key };
+  if (Array.isArray(value) && value.every((choice) => typeof choice === "string" || (typeof choice === "number" && Number.isFinite(choice)))) {
+    const item = JSON.stringify(value);
+    return { ok: true, key, identity: item, item, match: item };
+  }
+  if (typeof value !== "string") {
+    return { ok: false, key, code: "invalid_key", message: "an external id must be text, a number, or a list of them (multichoice)" };
+  }
+  const id = value.trim();
+  if (emailKeys && !isEmail(id)) return { ok: false, key, code: "invalid_email", message: `${quoted(key)} is not an email address` };
+  return { ok: true, key, identity: id.includes("@") ? normaliseEmail(id) : id, item: JSON.stringify(id), match: id };
+}
+
+function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
+  const reply = parseBody(answer, envelope);
+  if (answer.status >= 200 && answer.status < 300) {
+    if (reply === undefined || reply.replyCode !== 0) return { kind: "fail", ...unexpectedAnswer(answer, "the answer is not a successful Emarsys reply") };
+    const data = added.safeParse(reply.data);
+    if (!data.success) return { kind: "fail", ...unexpectedAnswer(answer, "the answer has no data.inserted_contacts") };
+    const rejected = namedRows(data.data.errors, rows);
+    if (rejected === undefined) return { kind: "fail", ...unexpectedAnswer(answer, "the answer names an id that was not sent") };
+    const others = rows.length - rejected.size;
+    const inserted = data.data.inserted_contacts;
+    if (inserted > others) return { kind: "fail", ...unexpectedAnswer(answer, `the provider reports ${inserted} inserted of ${others} sent`) };
+    const outcome: RowOutcome =
+      inserted === others
+        ? { status: "added" }
+        : { status: "added_or_present", code: "counts_only", message: `${inserted} of ${others} in this request were inserted; Emarsys does not say which` };
+    return { kind: "settled", outcomes: rows.map((_, i) => (rejected.has(i) ? { status: "rejected", ...rejected.get(i) } : outcome)) };
+  }
+  const error = describeError(answer);
+  if (answer.status === 401 || answer.status === 403 || answer.status === 404) return { kind: "stop", ...error };
+  if (answer.status !== 400 || reply === undefined) return { kind: "fail", ...error };
+  switch (reply.replyCode) {
+    case 3004: // invalid contact list id
+    case 3003: // the request's id list was not understood: every batch would fail alike
+      return { kind: "stop", ...error };
+    case 3002: // too many ids in one request
+      return { kind: "split", ...error };
+  }
+  const errors = rowErrors.safeParse((reply.data as { errors?: unknown } | undefined)?.errors);
+  const rejected = errors.success ? namedRows(errors.data, rows) : undefined;
+  if (rejected !== undefined && rejected.size > 0) return { kind: "reject_rows", rejected };
+  return { kind: "split", ...error };
+}
+
+/** Maps `errors` keys to sent rows; undefined when a key matches no row. */
+function namedRows(errors: z.infer<typeof rowErrors> | undefined, rows: readonly SentRow[]): Map<number, ProviderError> | undefined {
+  const rejected = new Map<number, ProviderError>();
+  if (errors === undefined || Array.isArray(errors)) return rejected;
+  const index = new Map(rows.map((row, i) => [row.match, i]));
+  for (const [id, reasons] of Object.entries(errors)) {
+    const at = index.get(id) ?? index.get(id.trim());
+    if (at === undefined) return undefined;
+    const [code, message] = Object.entries(reasons)[0] ?? ["rejected", "refused by Emarsys"];
+    rejected.set(at, { code, message });
+  }
+  return rejected;
+}
+
+function describeError(answer: HttpAnswer): ProviderError {
+  const reply = parseBody(answer, envelope);
+  if (reply === undefined) return httpError(answer);
+  return { code: String(reply.replyCode), message: reply.replyText ?? `HTTP ${answer.status}` };
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { isUuid } from "../rows/uuid.js";
+import { parseBody, unexpectedAnswer } from "./answer.js";
+import { checkContactId, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
+import type { DriverSpec } from "./types.js";
+
+export const DRIVER_NAME = "leadlex-campaign";
+
+const enrolled = z.object({
+  data: z.object({
+    added: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    contact_ids: z.array(z.string()),
+  }),
+});
+
+/**
+ * LeadLex "Add Contacts to Campaign": up to 500 contact UUIDs per request, with an optional
+ * `source` tag. The answer names the newly enrolled ids, so every row is attributed
+ * exactly: named → `added`, the rest → `already_present`.
+ */
+export const leadlexCampaign: DriverSpec = {
+  name: DRIVER_NAME,
+  provider: "leadlex",
+  summary: "Enroll contacts in a LeadLex campaign",
+  endpoint: "POST {base}/v1/campaigns/{id}/contacts",
+  maxBatch: 500,
+  rowIs: "a contact UUID",
+  keyColumn: LEADLEX_KEY_COLUMN,
+  looksLikeKey: (cell) => isUuid(cell.trim()),
+  create: ({ target, options }) => {
+    const source = options.source === undefined ? "" : `,"source":${JSON.stringify(options.source)}`;
+    return {
+      name: DRIVER_NAME,
+      maxBatch: 500,
+      maxBatchBytes: LEADLEX_MAX_BATCH_BYTES,
+      check: checkContactId,
+      request: (rows) => ({
+        path: `/v1/campaigns/${encodeURIComponent(target)}/contacts`,
+        body: `{"contact_ids":[${rows.map((row) => row.item).join(",")}]${source}}`,
+      }),
+      interpret: (answer, rows) => {
+        if (answer.status < 200 || answer.status >= 300) return interpretLeadLexError(answer, rows);
+        const body = parseBody(answer, enrolled);
+        if (body === undefined) return { kind: "fail", ...unexpectedAnswer(answer, "the answer has no data.contact_ids") };
+        const { added, skipped, contact_ids: ids } = body.data;
+        const sent = new Set(rows.map((row) => row.match));
+        const named = new Set(ids.map((id) => id.toLowerCase()));
+        const consistent = named.size === added && added + skipped === rows.length && [...named].every((id) => sent.has(id));
+        if (!consistent) {
+          return {
+            kind: "fail",
+            ...unexpectedAnswer(answer, `the answer does not add up for ${rows.length} ids sent (added ${added}, skipped ${skipped}, ${ids.length} named)`),
+          };
+        }
+        return { kind: "settled", outcomes: rows.map((row) => ({ status: named.has(row.match) ? "added" : "already_present" })) };
+      },
+      describeError: describeLeadLexError,
+    };
+  },
+};

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { amplemarket } from "../../src/drivers/amplemarket.js";
+import type { SentRow } from "../../src/drivers/types.js";
+import { answer, recorded } from "../helpers/answers.js";
+import { driverContract } from "../helpers/driver-contract.js";
+
+const create = (columns: string[], type?: string) => amplemarket.create({ target: "ll_1", columns, keyColumn: columns[0] ?? "email", options: { type } });
+const byEmail = create(["email", "first_name"]);
+
+driverContract(() => ({
+  spec: amplemarket,
+  driver: byEmail,
+  goodRow: (i) => ({ key: undefined, values: { email: `lead${i}@example.com`, first_name: `Lead ${i}` } }),
+  badRow: { key: undefined, values: { email: "not-an-email" } },
+  allAdded: (rows) => answer(202, { total: rows.length, total_added_to_lead_list: rows.length }),
+  notFound: recorded("amplemarket", "not-found"),
+  unauthorized: recorded("amplemarket", "unauthorized"),
+}));
+
+function leads(...values: Record<string, unknown>[]): SentRow[] {
+  return values.map((value) => {
+    const check = byEmail.check(undefined, () => value);
+    if (!check.ok) throw new Error(check.message);
+    return check;
+  });
+}
+
+describe("amplemarket", () => {
+  it("infers the lead type from the columns, or refuses to guess", () => {
+    const body = (columns: string[], values: Record<string, unknown>, type?: string): unknown => {
+      const driver = create(columns, type);
+      const check = driver.check(undefined, () => values);
+      if (!check.ok) throw new Error(check.message);
+      return JSON.parse(driver.request([check]).body);
+    };
+    expect(body(["linkedin_url", "email"], { linkedin_url: "https://linkedin.com/in/ann", email: "" })).toEqual({ type: "linkedin", leads: [{ linkedin_url: "https://linkedin.com/in/ann" }] });
+    expect(body(["Email", "Company"], { Email: " a@x.com ", Company: "Acme" })).toEqual({ type: "email", leads: [{ email: "a@x.com", Company: "Acme" }] });
+    expect(body(["title", "company_domain"], { title: "CTO", company_domain: "acme.com" })).toEqual({ type: "titles_and_company", leads: [{ title: "CTO", company_domain: "acme.com" }] });
+    expect(body(["url"], { url: "https://www.linkedin.com/in/bob/" }, "linkedin")).toEqual({ type: "linkedin", leads: [{ linkedin_url: "https://www.linkedin.com/in/bob/" }] });
+    expect(() => create(["name", "phone"])).toThrow(/cannot tell the lead type from the columns \(name, phone\)/);
+  });
+
+  it("validates each type and dedupes by identity", () => {
+    const linkedin = create(["linkedin_url"]);
+    expect(linkedin.check(undefined, () => ({ linkedin_url: "https://example.com/ann" }))).toMatchObject({ ok: false, code: "invalid_linkedin_url" });
+    expect(linkedin.check(undefined, () => ({ linkedin_url: "" }))).toMatchObject({ ok: false, code: "missing_linkedin_url" });
+    const [a, b] = [linkedin.check(undefined, () => ({ linkedin_url: "https://www.linkedin.com/in/Ann/" })), linkedin.check(undefined, () => ({ linkedin_url: "linkedin.com/in/ann" }))];
+    expect(a.ok && b.ok && a.identity === b.identity).toBe(true);
+    const titles = create(["title", "company_name"]);
+    expect(titles.check(undefined, () => ({ title: "CTO" }))).toMatchObject({ ok: false, code: "missing_company" });
+    expect(titles.check(undefined, () => ({ title: "CTO", company_name: "Acme" }))).toMatchObject({ ok: true, key: "CTO @ Acme" });
+    expect(byEmail.check(undefined, () => ({ email: "A@X.com" }))).toMatchObject({ ok: true, key: "A@X.com", identity: "em:a@x.com" });
+  });
+
+  it("reads the 202 counts: all, none, or some added (held until the list shows room)", () => {
+    const three = leads({ email: "a@x.com" }, { email: "b@x.com" }, { email: "c@x.com" });
+    expect(byEmail.interpret(recorded("amplemarket", "accepted"), three)).toMatchObject({ kind: "settled", roomLeft: true, outcomes: [{ status: "added" }, {}, {}] });
+    expect(byEmail.interpret(recorded("amplemarket", "none-added"), three)).toMatchObject({ kind: "settled", outcomes: [{ status: "already_present" }, {}, {}] });
+    expect(byEmail.interpret(recorded("amplemarket", "partial"), three)).toMatchObject({
+      kind: "settled",
+      provisional: true,
+      outcomes: [{ status: "added_or_present", code: "counts_only" }, {}, {}],
+    });
+    expect(byEmail.interpret(answer(202, { total: 4, total_added_to_lead_list: 1 }), three).kind).toBe("fail");
+  });
+
+  it("rejects the lead a source.pointer names, and splits when none is named", () => {
+    const three = leads({ email: "a@x.com" }, { email: "b@x.invalid" }, { email: "c@x.com" });
+    expect(byEmail.interpret(recorded("amplemarket", "invalid-email"), three)).toEqual({
+      kind: "reject_rows",
+      rejected: new Map([[1, { code: "unsupported_value", message: "Unsupported value provided for field: leads[1].email" }]]),
+    });
+    expect(byEmail.interpret(recorded("amplemarket", "over-limit"), three)).toMatchObject({ kind: "split" });
+    expect(byEmail.interpret(recorded("amplemarket", "unsupported-type"), three)).toMatchObject({ kind: "stop" });
+  });
+
+  it("stops the run on 402, 404, 409 (list full) and 410, with the code and detail", () => {
+    const one = leads({ email: "a@x.com" });
+    expect(byEmail.interpret(recorded("amplemarket", "insufficient-credits"), one)).toMatchObject({ kind: "stop", code: "insufficient_credits" });
+    expect(byEmail.interpret(recorded("amplemarket", "not-found"), one)).toMatchObject({ kind: "stop", code: "not_found", message: "Could not find lead list." });
+    expect(byEmail.interpret(recorded("amplemarket", "list-full"), one)).toMatchObject({ kind: "stop", listFull: true, code: "conflict" });
+    expect(byEmail.interpret(recorded("amplemarket", "gone"), one)).toMatchObject({ kind: "stop", code: "gone" });
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { wsseDigest, wsseHeader } from "../../src/auth/wsse.js";
+import { emarsys } from "../../src/drivers/emarsys.js";
+import type { SentRow } from "../../src/drivers/types.js";
+import { answer, recorded } from "../helpers/answers.js";
+import { driverContract } from "../helpers/driver-contract.js";
+
+const create = (keyId?: string, keyColumn = "external_id") => emarsys.create({ target: "123", columns: [keyColumn], keyColumn, options: { keyId } });
+const driver = create("3", "email");
+
+driverContract(() => ({
+  spec: emarsys,
+  driver,
+  goodRow: (i) => ({ key: `person${i}@example.com`, values: {} }),
+  badRow: { key: "not an email", values: {} },
+  allAdded: (rows) => answer(200, { replyCode: 0, replyText: "OK", data: { inserted_contacts: String(rows.length), errors: [] } }),
+  notFound: recorded("emarsys", "invalid-list"),
+  unauthorized: recorded("emarsys", "unauthorized"),
+}));
+
+function rows(...ids: unknown[]): SentRow[] {
+  const plain = create();
+  return ids.map((id) => {
+    const check = plain.check(id, () => ({}));
+    if (!check.ok) throw new Error(check.message);
+    return check;
+  });
+}
+
+describe("emarsys", () => {
+  it("computes the WSSE digest of the documented test vector", () => {
+    expect(wsseDigest("3fb1ee9a37018d1ad57f76f2b14d5e90", "2016-07-22T16:35:04.163Z", "letthatsinkin")).toBe("ZTQwOGZiMjQzZjQ2YWYxZjczOTVmYmY5ZDMzZTBiYjhmNjg4ZDliYw==");
+    expect(wsseHeader("customer001", "letthatsinkin", "3fb1ee9a37018d1ad57f76f2b14d5e90", "2016-07-22T16:35:04.163Z")).toBe(
+      'UsernameToken Username="customer001", PasswordDigest="ZTQwOGZiMjQzZjQ2YWYxZjczOTVmYmY5ZDMzZTBiYjhmNjg4ZDliYw==", Nonce="3fb1ee9a37018d1ad57f76f2b14d5e90", Created="2016-07-22T16:35:04.163Z"',
+    );
+  });
+
+  it("sends key_id when given and the ids as they are, multichoice lists included", () => {
+    expect(create("3").request(rows("thor@example.com", 42, [1, 2, 3]))).toEqual({
+      path: "/contactlist/123/add",
+      body: '{"key_id":"3","external_ids":["thor@example.com",42,[1,2,3]]}',
+    });
+    expect(create().request(rows("a")).body).toBe('{"external_ids":["a"]}');
+  });
+
+  it("compares emails case-insensitively and checks them when the key is the email field", () => {
+    const [a, b] = [driver.check("Thor@Example.com", () => ({})), driver.check("thor@example.com ", () => ({}))];
+    expect(a.ok && b.ok && a.identity === b.identity).toBe(true);
+    expect(driver.check("nope", () => ({}))).toMatchObject({ ok: false, code: "invalid_email" });
+    expect(create().check("nope", () => ({}))).toMatchObject({ ok: true });
+    expect(create().check({ a: 1 }, () => ({}))).toMatchObject({ ok: false, code: "invalid_key" });
+    expect(create().check([], () => ({}))).toMatchObject({ ok: false, code: "missing_key" });
+  });
+
+  it("rejects the ids named in errors and settles the others by the inserted count", () => {
+    const three = rows("thor@example.com", "odin@example.com", "loki@example.com");
+    expect(driver.interpret(recorded("emarsys", "added-with-errors"), three)).toEqual({
+      kind: "settled",
+      outcomes: [
+        { status: "added" },
+        { status: "added" },
+        { status: "rejected", code: "2008", message: "No contact found with the external id: 3 - loki@example.com" },
+      ],
+    });
+    expect(driver.interpret(recorded("emarsys", "added"), three)).toMatchObject({ kind: "settled", outcomes: [{ status: "added" }, { status: "added" }, { status: "added" }] });
+    const counts = driver.interpret(answer(200, { replyCode: 0, replyText: "OK", data: { inserted_contacts: "1", errors: [] } }), three);
+    expect(counts).toMatchObject({ kind: "settled", outcomes: [{ status: "added_or_present", code: "counts_only" }, {}, {}] });
+  });
+
+  it("fails a batch whose answer contradicts the request", () => {
+    const one = rows("thor@example.com");
+    expect(driver.interpret(answer(200, { replyCode: 0, data: { inserted_contacts: "2", errors: [] } }), one).kind).toBe("fail");
+    expect(driver.interpret(answer(200, { replyCode: 0, data: { inserted_contacts: "0", errors: { "stranger@example.com": { "2008": "x" } } } }), one).kind).toBe("fail");
+    expect(driver.interpret(answer(200, { replyCode: 1, replyText: "odd" }), one).kind).toBe("fail");
+  });
+
+  it("maps the documented reply codes", () => {
+    const three = rows("thor@example.com", "odin@example.com", "loki@example.com");
+    expect(driver.interpret(recorded("emarsys", "invalid-list"), three)).toMatchObject({ kind: "stop", code: "3004" });
+    expect(driver.interpret(recorded("emarsys", "too-many-ids"), three)).toMatchObject({ kind: "split", code: "3002" });
+    expect(driver.interpret(answer(400, { replyCode: 3003, replyText: "Array expected." }), three)).toMatchObject({ kind: "stop" });
+    expect(driver.interpret(recorded("emarsys", "none-found"), three)).toEqual({
+      kind: "reject_rows",
+      rejected: new Map([[2, { code: "2008", message: "No contact found with the external id: 3 - loki@example.com" }]]),
+    });
+    expect(driver.interpret(recorded("emarsys", "unauthorized"), three)).toMatchObject({ kind: "stop", code: "1", message: "Unauthorized" });
+  });
+});
