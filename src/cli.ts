@@ -63,6 +63,24 @@ later), 130/143 interrupted.`,
     .description("serve the provider sandbox on loopback, to rehearse a data load without an account")
     .option("--port <n>", "port to listen on (0: any free port)", "4010")
     .option("--list-cap <n>", "Amplemarket leads per list", "60000")
+    .option("--latency <ms>", "delay before every answer", "0")
+    .option("--faults <rate>", "share of requests that meet a fault, 0 to 1", "0")
+    .option("--fault-kinds <list>", "faults to draw from: 500,502,503,reset-before,reset-after,hang", "500,502,503,reset-before,reset-after")
+    .option("--seed <n>", "seed for the fault sequence", "1")
+    .option("--rate-limit <rate>", "requests per window and provider, e.g. 20/s or 60/m")
+    .option("--daily-quota <n>", "requests per provider per UTC day")
+    .addOption(
+      new Option("--rate-limit-style <style>", "how limits are told: headers (X-RateLimit-*), retry-after, or each provider's own way").choices(["provider", "headers", "retry-after"]).default("provider"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  addlist sandbox --port 4010
+  addlist sandbox --faults 0.3 --seed 7                  30% of requests fail in mixed ways
+  addlist sandbox --rate-limit 20/s --rate-limit-style retry-after
+  addlist sandbox --daily-quota 100                      then POST /_sandbox/new-day to reset it`,
+    )
     .action(async (options: Record<string, string | boolean | undefined>) => setExit(await actions.sandbox(options)));
   program
     .command("drivers")

@@ -32,11 +32,12 @@ const CREEP_AFTER_MS = 5000;
 /**
  * One gate shared by every request of a run, so that what one request learns about the
  * provider's limits holds back all of them:
- * - a pause: after a 429 (as long as the server says), or when the server reports no
- *   requests left in its window (before a 429 happens);
- * - pacing between request starts: `--rate`, the window budget the server reports
- *   (`X-RateLimit-Remaining` spread until `X-RateLimit-Reset`), or, for servers that only
- *   send `Retry-After`, a rate learnt from how many requests succeeded before the 429;
+ * - a pause: after a 429 (as long as the server says), or when the window budget the
+ *   server reports (`X-RateLimit-Remaining`, less the requests still in flight) is spent,
+ *   until `X-RateLimit-Reset` (before a 429 happens). The budget is used as it comes, not
+ *   spread out: a daily quota is for today, not to be rationed until midnight;
+ * - pacing between request starts: `--rate`, or, for servers that only send
+ *   `Retry-After`, a rate learnt from how many requests succeeded before the 429;
  * - an adaptive concurrency window: halved on a 429, grown by one per window of successes.
  * A wait longer than `--max-wait` throws QuotaWait instead of sleeping.
  */
@@ -80,7 +81,7 @@ export class Throttle {
       }
       this.inFlight++;
       if (this.budget !== undefined) this.budget.remaining--;
-      this.nextStartAt = now + this.intervalMs(now);
+      this.nextStartAt = now + this.intervalMs();
       return { startedAt: now };
     }
   }
@@ -145,10 +146,9 @@ export class Throttle {
     return this.budget.remaining <= 0 ? this.budget.resetAt : 0;
   }
 
-  private intervalMs(now: number): number {
+  private intervalMs(): number {
     const capped = this.options.ratePerSecond === undefined ? 0 : 1000 / this.options.ratePerSecond;
-    const spread = this.budget !== undefined && this.budget.resetAt > now ? (this.budget.resetAt - now) / Math.max(1, this.budget.remaining) : 0;
-    return Math.max(capped, spread, this.learntIntervalMs);
+    return Math.max(capped, this.learntIntervalMs);
   }
 
   private slotFreed(signal: AbortSignal): Promise<void> {

@@ -23,6 +23,7 @@ export const amplemarketRoutes: readonly SandboxRoute[] = [
       return token === undefined || rules.invalidToken(token) ? errors(401, [{ code: "unauthorized", title: "Unauthorized", detail: "Invalid API key." }]) : undefined;
     },
     handle: addLeads,
+    rateLimited: () => errors(429, [{ code: "rate_limited", title: "Too Many Requests", detail: "Rate limit exceeded." }]),
   },
 ];
 

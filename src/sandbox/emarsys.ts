@@ -16,6 +16,7 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     pattern: /^\/emarsys\/oauth2\/token$/,
     authenticate: () => undefined,
     handle: issueToken,
+    rateLimited,
   },
   {
     name: "emarsys",
@@ -27,6 +28,7 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
       return expiresAt !== undefined && expiresAt > Date.now() ? undefined : reply(401, 1, "Unauthorized: the access token is missing, unknown or expired");
     },
     handle: addToList,
+    rateLimited,
   },
   {
     name: "emarsys",
@@ -34,8 +36,13 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     pattern: /^\/emarsys\/api\/v2\/contactlist\/([^/]+)\/add$/,
     authenticate: checkWsse,
     handle: addToList,
+    rateLimited,
   },
 ];
+
+function rateLimited(): SandboxAnswer {
+  return reply(429, 7003, "Rate limit exceeded");
+}
 
 function issueToken(request: SandboxRequest, context: RouteContext): SandboxAnswer {
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? "");

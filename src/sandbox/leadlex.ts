@@ -10,6 +10,7 @@ export const leadlexRoutes: readonly SandboxRoute[] = [
     pattern: /^\/leadlex\/v1\/lists\/([^/]+)\/contacts$/,
     authenticate,
     handle: (request, context) => addContacts(request, context, LIST),
+    rateLimited,
   },
   {
     name: "leadlex-campaign",
@@ -17,6 +18,7 @@ export const leadlexRoutes: readonly SandboxRoute[] = [
     pattern: /^\/leadlex\/v1\/campaigns\/([^/]+)\/contacts$/,
     authenticate,
     handle: (request, context) => addContacts(request, context, CAMPAIGN),
+    rateLimited,
   },
 ];
 
@@ -50,6 +52,10 @@ const CAMPAIGN: Endpoint = {
   tooMany: ["too_many_contacts", "More than 500 contacts in a single request"],
   answer: (_, added, skipped) => ({ data: { added: added.length, skipped, contact_ids: added } }),
 };
+
+function rateLimited(): SandboxAnswer {
+  return error(429, "rate_limited", "Rate limit exceeded");
+}
 
 function authenticate(request: SandboxRequest): SandboxAnswer | undefined {
   const token = bearerToken(request.headers);

@@ -34,6 +34,8 @@ export interface SandboxRoute {
   /** The answer to a request without valid credentials, or undefined when they are fine. */
   authenticate(request: SandboxRequest, context: RouteContext): SandboxAnswer | undefined;
   handle(request: SandboxRequest, context: RouteContext): SandboxAnswer;
+  /** The provider's 429 answer (its envelope; the timing headers are added by the limiter). */
+  rateLimited(): SandboxAnswer;
 }
 
 /** The Bearer token of a request, if any. */

@@ -1,13 +1,15 @@
-import { UsageError } from "../errors.js";
-import { startSandbox } from "./server.js";
+import { describeError, UsageError } from "../errors.js";
+import { parseFaultKinds } from "./faults.js";
+import { parseRate, type RateLimitStyle } from "./rate-limit.js";
+import { type SandboxOptions, startSandbox } from "./server.js";
+
+type Options = Record<string, string | boolean | undefined>;
 
 /** `addlist sandbox`: serves until SIGINT/SIGTERM. */
-export async function serveSandbox(options: Record<string, string | boolean | undefined>): Promise<number> {
-  const port = Number(options.port ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number; got ${JSON.stringify(options.port)}`, "bad_option");
-  const listCap = Number(options.listCap ?? 60_000);
-  if (!Number.isInteger(listCap) || listCap < 0) throw new UsageError(`--list-cap must be a whole number; got ${JSON.stringify(options.listCap)}`, "bad_option");
-  const sandbox = await startSandbox({ port, listCap }).catch((error: unknown) => {
+export async function serveSandbox(options: Options): Promise<number> {
+  const settings = sandboxOptions(options);
+  const port = settings.port ?? 0;
+  const sandbox = await startSandbox(settings).catch((error: unknown) => {
     throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, "sandbox_listen");
   });
   process.stdout.write(
@@ -21,6 +23,9 @@ export async function serveSandbox(options: Record<string, string | boolean | un
       "",
     ].join("\n"),
   );
+  if (settings.faults !== undefined || settings.rateLimit !== undefined || settings.latencyMs !== undefined) {
+    process.stdout.write(`  misbehaving on purpose: ${describeMisbehaviour(settings)}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once("SIGINT", stop);
@@ -28,4 +33,43 @@ export async function serveSandbox(options: Record<string, string | boolean | un
   });
   await sandbox.close();
   return 0;
+}
+
+function sandboxOptions(options: Options): SandboxOptions {
+  const whole = (name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 0 || number > max) throw new UsageError(`--${name} must be a whole number; got ${JSON.stringify(value)}`, "bad_option");
+    return number;
+  };
+  const faultRate = Number(options.faults ?? 0);
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new UsageError(`--faults must be a share from 0 to 1; got ${JSON.stringify(options.faults)}`, "bad_option");
+  let kinds;
+  let window;
+  try {
+    kinds = parseFaultKinds(String(options.faultKinds ?? ""));
+    window = typeof options.rateLimit === "string" ? parseRate(options.rateLimit) : undefined;
+  } catch (error) {
+    throw new UsageError(describeError(error), "bad_option");
+  }
+  const dailyQuota = options.dailyQuota === undefined ? undefined : whole("daily-quota", options.dailyQuota);
+  const style = options.rateLimitStyle === "provider" || options.rateLimitStyle === undefined ? undefined : (options.rateLimitStyle as RateLimitStyle);
+  const latencyMs = whole("latency", options.latency ?? 0);
+  return {
+    port: whole("port", options.port ?? 4010, 65535),
+    listCap: whole("list-cap", options.listCap ?? 60_000),
+    ...(latencyMs > 0 ? { latencyMs } : {}),
+    ...(faultRate > 0 ? { faults: { rate: faultRate, kinds, seed: whole("seed", options.seed ?? 1) } } : {}),
+    ...(window !== undefined || dailyQuota !== undefined ? { rateLimit: { ...window, dailyQuota, style } } : {}),
+  };
+}
+
+function describeMisbehaviour(settings: SandboxOptions): string {
+  const parts: string[] = [];
+  if (settings.latencyMs !== undefined) parts.push(`${settings.latencyMs} ms latency`);
+  if (settings.faults !== undefined) parts.push(`${settings.faults.rate * 100}% faults (${settings.faults.kinds.join(", ")}; seed ${settings.faults.seed})`);
+  const limit = settings.rateLimit;
+  if (limit?.limit !== undefined && limit.windowMs !== undefined) parts.push(`${limit.limit} requests per ${limit.windowMs === 1000 ? "second" : "minute"}`);
+  if (limit?.dailyQuota !== undefined) parts.push(`${limit.dailyQuota} requests per day`);
+  if (limit !== undefined) parts.push(`limits told by ${limit.style ?? "each provider's own way"}`);
+  return parts.join(", ");
 }

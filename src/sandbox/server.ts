@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { ProviderName } from "../drivers/types.js";
 import { amplemarketRoutes } from "./amplemarket.js";
 import { emarsysRoutes } from "./emarsys.js";
+import { type FaultOptions, FaultPlan } from "./faults.js";
 import { leadlexRoutes } from "./leadlex.js";
+import { type RateLimitOptions, RateLimiter, type RateLimitStyle } from "./rate-limit.js";
 import type { RouteContext, SandboxAnswer, SandboxRequest, SandboxRoute } from "./route.js";
 import { SandboxState } from "./state.js";
 
@@ -15,6 +17,9 @@ export interface SandboxOptions {
   listCap?: number;
   /** Lifetime of Emarsys OAuth2 tokens (default one hour). */
   tokenTtlSeconds?: number;
+  faults?: FaultOptions;
+  /** Limits per provider; `style` defaults to each provider's own way of telling. */
+  rateLimit?: Omit<RateLimitOptions, "style"> & { style?: RateLimitStyle | undefined };
 }
 
 export interface RunningSandbox {
@@ -24,12 +29,23 @@ export interface RunningSandbox {
   baseUrl(provider: ProviderName): string;
   /** The Emarsys OAuth2 token endpoint. */
   readonly tokenUrl: string;
+  /** Starts a new day for the daily quotas, as midnight UTC would. */
+  newDay(): void;
   close(): Promise<void>;
 }
 
 const ROUTES: readonly SandboxRoute[] = [...leadlexRoutes, ...emarsysRoutes, ...amplemarketRoutes];
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/emarsys/api/v3", amplemarket: "/amplemarket" };
+/** How each provider tells clients about its limits. */
+const PROVIDER_STYLE: Record<ProviderName, RateLimitStyle> = { leadlex: "headers", emarsys: "headers", amplemarket: "retry-after" };
+
+interface Misbehaviour {
+  limiters: Record<ProviderName, RateLimiter>;
+  faults: FaultPlan | undefined;
+  /** Answers held back on purpose ("hang"), ended when the sandbox closes. */
+  hanging: Set<ServerResponse>;
+}
 
 /**
  * The provider sandbox: every endpoint the drivers call, served on loopback with the
@@ -39,8 +55,14 @@ const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/e
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const state = new SandboxState();
   const context: RouteContext = { state, listCap: options.listCap ?? 60_000, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600 };
+  const limiter = (provider: ProviderName): RateLimiter => new RateLimiter({ ...options.rateLimit, style: options.rateLimit?.style ?? PROVIDER_STYLE[provider] });
+  const misbehaviour: Misbehaviour = {
+    limiters: { leadlex: limiter("leadlex"), emarsys: limiter("emarsys"), amplemarket: limiter("amplemarket") },
+    faults: options.faults === undefined ? undefined : new FaultPlan(options.faults),
+    hanging: new Set(),
+  };
   const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
-    serve(request, response, context, options).catch((error: unknown) => {
+    serve(request, response, context, options, misbehaviour).catch((error: unknown) => {
       if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
     });
   });
@@ -55,17 +77,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     state,
     baseUrl: (provider) => origin + PREFIX[provider],
     tokenUrl: `${origin}/emarsys/oauth2/token`,
+    newDay: () => {
+      for (const each of Object.values(misbehaviour.limiters)) each.newDay();
+    },
     close: () =>
       new Promise((resolve) => {
+        for (const response of misbehaviour.hanging) response.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, context: RouteContext, options: SandboxOptions): Promise<void> {
+async function serve(request: IncomingMessage, response: ServerResponse, context: RouteContext, options: SandboxOptions, misbehaviour: Misbehaviour): Promise<void> {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   if (request.method === "GET" && path === "/_sandbox/stats") return send(response, { status: 200, body: context.state.stats() });
+  if (request.method === "POST" && path === "/_sandbox/new-day") {
+    for (const limiter of Object.values(misbehaviour.limiters)) limiter.newDay();
+    return send(response, { status: 200, body: { ok: true } });
+  }
   const received = /^\/_sandbox\/received\/(.+)$/.exec(path);
   if (request.method === "GET" && received !== null) {
     return send(response, { status: 200, body: context.state.receivedCounts(decodeURIComponent(received[1] ?? "")) });
@@ -75,10 +105,34 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
   if (options.latencyMs !== undefined && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+  const { route } = match;
+  const admission = misbehaviour.limiters[route.provider].admit(Date.now());
+  const answer = (reply: SandboxAnswer): void => {
+    context.state.noteAnswer(reply.status);
+    send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
+  };
+  if (admission.refused) return answer(route.rateLimited());
+  const fault = misbehaviour.faults?.next();
+  if (fault !== undefined) context.state.noteFault(fault);
+  switch (fault) {
+    case "reset-before":
+      return void request.socket.destroy();
+    case "hang":
+      misbehaviour.hanging.add(response);
+      response.on("close", () => misbehaviour.hanging.delete(response));
+      return;
+    case "500":
+      return answer({ status: 500, body: { error: { code: "internal_server_error", message: "Something went wrong." } } });
+    case "502":
+      return answer({ status: 502, body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>", headers: { "content-type": "text/html" } });
+    case "503":
+      return answer({ status: 503, body: { error: { code: "unavailable", message: "Service temporarily unavailable" } }, headers: { "retry-after": "1" } });
+  }
   const sandboxRequest: SandboxRequest = { params: match.params, body: parseJson(rawBody), rawBody, headers: request.headers };
-  const answer = match.route.authenticate(sandboxRequest, context) ?? match.route.handle(sandboxRequest, context);
-  context.state.noteAnswer(answer.status);
-  send(response, answer);
+  const reply = route.authenticate(sandboxRequest, context) ?? route.handle(sandboxRequest, context);
+  // Applied, but the answer never arrives: the client cannot know it worked.
+  if (fault === "reset-after") return void request.socket.destroy();
+  answer(reply);
 }
 
 function findRoute(path: string): { route: SandboxRoute; params: string[] } | undefined {
@@ -109,7 +163,7 @@ function parseJson(text: string): unknown {
 }
 
 function send(response: ServerResponse, answer: SandboxAnswer): void {
-  const body = JSON.stringify(answer.body);
+  const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
   response.writeHead(answer.status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),

@@ -11,6 +11,8 @@ export class SandboxState {
   readonly tokens = new Map<string, number>();
   /** Emarsys WSSE nonces seen: a nonce is good once. */
   readonly nonces = new Set<string>();
+  /** Faults injected, by kind. */
+  readonly faults = new Map<string, number>();
   /** LeadLex campaign `source` tags seen, by collection. */
   readonly sources = new Map<string, Set<string>>();
 
@@ -42,17 +44,24 @@ export class SandboxState {
     return Object.fromEntries(this.received.get(collection) ?? []);
   }
 
+  noteFault(kind: string): void {
+    this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
+  }
+
   stats(): SandboxStats {
     return {
       requests: this.requests,
       by_status: Object.fromEntries([...this.byStatus].map(([status, n]) => [String(status), n])),
+      faults: Object.fromEntries(this.faults),
       members: Object.fromEntries([...this.members].map(([collection, set]) => [collection, set.size])),
     };
   }
 }
 
 export interface SandboxStats {
+  /** Answers sent (a connection reset or a hang is not an answer). */
   requests: number;
   by_status: Record<string, number>;
+  faults: Record<string, number>;
   members: Record<string, number>;
 }

@@ -93,15 +93,21 @@ describe("Throttle", () => {
     await next;
   });
 
-  it("spreads the reported budget over the rest of the window", async () => {
-    const gate = throttle({ concurrency: 1 });
+  it("uses a reported budget as it comes, counting requests in flight, then pauses until the reset", async () => {
+    const gate = throttle({ concurrency: 4 });
     const first = await gate.acquire(never);
-    gate.release(first, 200, { "x-ratelimit-remaining": "10", "x-ratelimit-reset": "10" });
     const second = await gate.acquire(never);
+    // Two requests left in a window that resets in 10 s, and one more request still in flight.
+    gate.release(first, 200, { "x-ratelimit-remaining": "2", "x-ratelimit-reset": "10" });
+    const third = await gate.acquire(never);
+    expect(third.startedAt).toBe(first.startedAt);
+    let fourth: Ticket | undefined;
+    const pending = gate.acquire(never).then((t) => (fourth = t));
+    await vi.advanceTimersByTimeAsync(9999);
+    expect(fourth).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
     gate.release(second, 200, {});
-    const third = await acquireSoon(gate);
-    // 9 requests left for 10 s: one start every ~1.1 s.
-    expect(third.startedAt - second.startedAt).toBe(Math.ceil(10_000 / 9));
   });
 
   it("learns a pace from a Retry-After-only limiter and stays under it", async () => {

@@ -16,7 +16,7 @@ describe("sandbox: LeadLex lists", () => {
     });
     expect(box.state.receivedCounts("leadlex-list:l1")[uuid(2)]).toBe(2);
     const stats = await fetch(`${box.origin}/_sandbox/stats`).then((r) => r.json());
-    expect(stats).toEqual({ requests: 2, by_status: { "200": 2 }, members: { "leadlex-list:l1": 3 } });
+    expect(stats).toEqual({ requests: 2, by_status: { "200": 2 }, faults: {}, members: { "leadlex-list:l1": 3 } });
   });
 
   it("answers with the documented error envelope", async () => {

@@ -1,0 +1,44 @@
+/** What can go wrong with a request, on purpose. */
+export const FAULT_KINDS = ["500", "502", "503", "reset-before", "reset-after", "hang"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultOptions {
+  /** Share of requests that meet a fault, 0 to 1. */
+  rate: number;
+  kinds: readonly FaultKind[];
+  seed: number;
+}
+
+/**
+ * Decides, request by request in arrival order, which meet a fault. Seeded, so a run
+ * that sends the same requests in the same order meets the same faults.
+ */
+export class FaultPlan {
+  private state: number;
+
+  constructor(private readonly options: FaultOptions) {
+    this.state = options.seed >>> 0;
+  }
+
+  next(): FaultKind | undefined {
+    if (this.options.rate <= 0 || this.options.kinds.length === 0) return undefined;
+    if (this.random() >= this.options.rate) return undefined;
+    return this.options.kinds[Math.floor(this.random() * this.options.kinds.length)];
+  }
+
+  /** mulberry32 */
+  private random(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+export function parseFaultKinds(text: string): FaultKind[] {
+  const kinds = text.split(",").map((kind) => kind.trim()).filter((kind) => kind !== "");
+  const unknown = kinds.find((kind) => !(FAULT_KINDS as readonly string[]).includes(kind));
+  if (unknown !== undefined) throw new Error(`unknown fault kind "${unknown}": expected some of ${FAULT_KINDS.join(", ")}`);
+  return kinds as FaultKind[];
+}
