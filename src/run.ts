@@ -94,7 +94,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       counts: tally.counts,
       requests: stats.requests,
     }), label);
-    progress.start();
+    await progress.start();
     let batches: number;
     try {
       ({ batches } = await upload({

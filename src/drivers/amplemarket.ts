@@ -53,7 +53,7 @@ export const amplemarket: DriverSpec = {
       name: DRIVER_NAME,
       maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
-      check: (_, values) => checkLead(type, values()),
+      check: (record, access) => checkLead(type, access.values(record)),
       request: (rows) => ({
         path: `/lead-lists/${encodeURIComponent(target)}/leads`,
         body: `{"type":"${type}","leads":[${rows.map((row) => row.item).join(",")}]}`,

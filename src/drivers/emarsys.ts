@@ -46,7 +46,7 @@ export const emarsys: DriverSpec = {
       name: DRIVER_NAME,
       maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
-      check: (value) => checkExternalId(value, emailKeys),
+      check: (record, access) => checkExternalId(access.key(record), emailKeys),
       request: (rows) => ({
         path: `/contactlist/${encodeURIComponent(target)}/add`,
         body: `{${keyId}"external_ids":[${rows.map((row) => row.item).join(",")}]}`,

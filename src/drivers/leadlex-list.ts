@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isUuid } from "../rows/uuid.js";
 import { parseBody, unexpectedAnswer } from "./answer.js";
-import { checkContactId, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
+import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
 import type { DriverSpec, RowOutcome } from "./types.js";
 
 export const DRIVER_NAME = "leadlex-list";
@@ -35,7 +35,7 @@ export const leadlexList: DriverSpec = {
     check: checkContactId,
     request: (rows) => ({
       path: `/v1/lists/${encodeURIComponent(target)}/contacts`,
-      body: `{"contact_ids":[${rows.map((row) => row.item).join(",")}]}`,
+      body: `{${contactIds(rows)}}`,
     }),
     interpret: (answer, rows) => {
       if (answer.status < 200 || answer.status >= 300) return interpretLeadLexError(answer, rows);

@@ -1,17 +1,18 @@
 import type { HttpAnswer } from "../http/client.js";
-import type { KeyColumnRequest } from "../rows/columns.js";
+import type { InputRecord } from "../input/table.js";
+import type { KeyColumnRequest, RowAccess } from "../rows/columns.js";
 
 export const DRIVER_NAMES = ["leadlex-list", "leadlex-campaign", "emarsys", "amplemarket"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
 
-/** A row the driver will send: its JSON item for the body, and how answers name it. */
+/** A row the driver will send: its part of the request body, and how answers name it. */
 export interface AcceptedRow {
   ok: true;
   /** The key as given, for the report. */
   key: string;
   /** Normal form for dedupe: rows with equal identities are the same contact or lead. */
   identity: string;
-  /** The row's JSON text inside the request body, made once and reused on every resend. */
+  /** The row's part of the request body (in the form the driver's `request` joins), made once and reused on every resend. */
   item: string;
   /** How the provider's answer refers to this row (e.g. the id as sent). */
   match: string;
@@ -73,7 +74,8 @@ export interface Driver {
   readonly maxBatch: number;
   /** Request bodies stay under this many bytes; a 413 halves the batch anyway. */
   readonly maxBatchBytes: number;
-  check(key: unknown, values: () => Record<string, unknown>): RowCheck;
+  /** Checks one input row, reading its key or values through `access`. */
+  check(record: InputRecord, access: RowAccess): RowCheck;
   request(rows: readonly SentRow[]): { path: string; body: string };
   interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict;
   /** The provider's code and message in an error answer, for the report and the user. */

@@ -27,7 +27,14 @@ export interface CsvTokenizerOptions {
   delimiter: string;
   /** A record longer than this (in characters) is refused: it bounds memory on hostile input. */
   maxRecordChars: number;
+  /**
+   * Check and count records without cutting out their fields (a first pass that only
+   * needs the structure): records after the first are emitted with no fields.
+   */
+  countOnly?: boolean;
 }
+
+const NO_FIELDS: string[] = [];
 
 const QUOTE = 34;
 const LF = 10;
@@ -83,7 +90,10 @@ export class CsvTokenizer {
         const end = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         if (nextCr >= end) {
           if (end - pos > maxRecordChars) throw this.tooLarge(this.line);
-          if (end > pos) this.emit(emit, this.line, s.slice(pos, end).split(delimiter));
+          if (end > pos) {
+            if (this.options.countOnly === true && this.width !== -1) this.emitCounted(emit, this.line, countOf(s, delimiter, pos, end) + 1);
+            else this.emit(emit, this.line, s.slice(pos, end).split(delimiter));
+          }
           this.line++;
           pos = nl + 1;
           continue;
@@ -101,15 +111,23 @@ export class CsvTokenizer {
   }
 
   private emit(emit: CsvEmit, line: number, fields: string[]): void {
-    if (this.width === -1) this.width = fields.length;
-    else if (fields.length !== this.width) {
-      throw new CsvSyntaxError(
-        `line ${line}: expected ${this.width} ${plural(this.width, "field")} as in the first line, found ${fields.length}`,
-        line,
-        "ragged_record",
-      );
+    if (this.width === -1) {
+      this.width = fields.length;
+      emit(line, fields);
+      return;
     }
-    emit(line, fields);
+    this.checkWidth(line, fields.length);
+    emit(line, this.options.countOnly === true ? NO_FIELDS : fields);
+  }
+
+  private emitCounted(emit: CsvEmit, line: number, width: number): void {
+    this.checkWidth(line, width);
+    emit(line, NO_FIELDS);
+  }
+
+  private checkWidth(line: number, width: number): void {
+    if (width === this.width) return;
+    throw new CsvSyntaxError(`line ${line}: expected ${this.width} ${plural(this.width, "field")} as in the first line, found ${width}`, line, "ragged_record");
   }
 
   /** The general path, for records with quotes or lone CRs; undefined when the text ends mid-record. */
@@ -187,6 +205,13 @@ function endOfRecord(s: string, at: number, eof: boolean, fields: string[], brea
 
 function isEmpty(fields: string[], quoted: boolean): boolean {
   return !quoted && fields.length === 1 && fields[0] === "";
+}
+
+/** Occurrences of `char` in s[from, to). */
+function countOf(s: string, char: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = s.indexOf(char, from); at !== -1 && at < to; at = s.indexOf(char, at + 1)) count++;
+  return count;
 }
 
 function indexOrEnd(s: string, char: string, from: number): number {

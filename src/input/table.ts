@@ -44,6 +44,8 @@ export interface TableOptions {
   header: "yes" | "no" | "auto";
   looksLikeData?: (firstCell: string) => boolean;
   maxRecordChars: number;
+  /** CSV: records are only checked and counted; their values are left empty (a first pass). */
+  countOnly?: boolean;
 }
 
 interface Splitter<T> {
@@ -79,7 +81,7 @@ async function openCsv(
   delimiter: string,
   options: TableOptions,
 ): Promise<Table> {
-  const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars: options.maxRecordChars });
+  const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars: options.maxRecordChars, countOnly: options.countOnly });
   const head: { fields?: string[]; headerless?: boolean } = {};
   let row = 0;
   const accept: Accept<string[]> = (line, fields) => {

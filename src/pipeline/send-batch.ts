@@ -11,18 +11,18 @@ import type { RowResult, RowStatus } from "../report/row-result.js";
 import type { CapacityWatch } from "./capacity-watch.js";
 import type { RunControl } from "./run-control.js";
 
-/** A row on its way: the check that accepted it, and what its requests have taught so far. */
-export interface PendingRow {
-  readonly record: InputRecord;
+/**
+ * A row on its way, and its report record in the making: `not_sent` until it settles,
+ * then filled in where it settles (one object per row on the hot path, not two).
+ */
+export interface PendingRow extends RowResult {
   readonly check: AcceptedRow;
-  attempts: number;
-  httpStatus: number | undefined;
   /** A request carrying this row may have been applied without our knowing. */
   ambiguous: boolean;
 }
 
 export function pendingRow(record: InputRecord, check: AcceptedRow): PendingRow {
-  return { record, check, attempts: 0, httpStatus: undefined, ambiguous: false };
+  return { record, key: check.key, status: "not_sent", code: undefined, message: undefined, attempts: 0, httpStatus: undefined, check, ambiguous: false };
 }
 
 export interface RunStats {
@@ -230,13 +230,8 @@ function unsent(row: PendingRow, why: ProviderError): RowResult {
 }
 
 function result(row: PendingRow, status: RowStatus, detail: Partial<ProviderError> | undefined): RowResult {
-  return {
-    record: row.record,
-    key: row.check.key,
-    status,
-    code: detail?.code,
-    message: detail?.message,
-    attempts: row.attempts,
-    httpStatus: row.httpStatus,
-  };
+  row.status = status;
+  row.code = detail?.code;
+  row.message = detail?.message;
+  return row;
 }

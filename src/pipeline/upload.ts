@@ -52,7 +52,7 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
     if (control.abandoned) break;
     const local: RowResult[] = [];
     for (const record of group) {
-      const check = driver.check(access.key(record), () => access.values(record));
+      const check = driver.check(record, access);
       if (resume?.isSettled(record.row) === true) {
         if (check.ok) seen.add(check.identity); // later copies are still duplicates
         continue;
@@ -90,7 +90,10 @@ function batchRunner(request: UploadRequest, settle: (results: RowResult[]) => v
   const send = request.send;
   if (send === undefined) {
     return {
-      submit: async (batch) => settle(batch.map((row) => ({ record: row.record, key: row.check.key, status: "planned", attempts: 0 }))),
+      submit: async (batch) => {
+        for (const row of batch) row.status = "planned";
+        settle(batch);
+      },
       drain: async () => {},
     };
   }

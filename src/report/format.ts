@@ -23,6 +23,7 @@ export interface ReportLayout {
 export interface ReportEncoder {
   readonly kind: ReportKind;
   header(): string;
+  /** One record, without its line end. */
   encode(result: RowResult): string;
 }
 
@@ -32,7 +33,7 @@ export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEnc
       kind,
       header: () => "",
       encode: (result) =>
-        `${JSON.stringify({
+        JSON.stringify({
           row: result.record.row,
           key: result.key,
           status: result.status,
@@ -41,7 +42,7 @@ export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEnc
           attempts: result.attempts,
           http_status: result.httpStatus ?? null,
           input: layout.value(result.record),
-        })}\n`,
+        }),
     };
   }
   return {
@@ -51,7 +52,7 @@ export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEnc
     encode: (result) => {
       let line = `${result.record.row},${csvCell(result.key)},${result.status},${csvCell(result.code ?? "")},${csvCell(result.message ?? "")},${result.attempts},${result.httpStatus ?? ""}`;
       for (const cell of layout.cells(result.record)) line += `,${csvCell(cell)}`;
-      return `${line}\n`;
+      return line;
     },
   };
 }

@@ -1,4 +1,4 @@
-import ora, { type Ora } from "ora";
+import type { Ora } from "ora";
 import { duration, thousands } from "./format-numbers.js";
 import { ROW_STATUSES, type StatusCounts } from "./row-result.js";
 
@@ -35,10 +35,12 @@ export class Progress {
     private readonly label: string,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.startedAt = Date.now();
     if (this.mode === "off") return;
     if (this.mode === "spinner") {
+      // Loaded only for a terminal: it is the heaviest module, and CI or cron never shows it.
+      const { default: ora } = await import("ora");
       this.spinner = ora({ text: this.label, stream: this.stream, discardStdin: false }).start();
       this.timer = setInterval(() => this.render(), SPINNER_EVERY_MS);
     } else {

@@ -12,6 +12,7 @@ import { SandboxState } from "./state.js";
 export interface SandboxOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** Every answer is sent this long after its request arrived (processing included). */
   latencyMs?: number;
   /** Amplemarket's leads-per-list cap. */
   listCap?: number;
@@ -90,6 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, context: RouteContext, options: SandboxOptions, misbehaviour: Misbehaviour): Promise<void> {
+  const arrived = Date.now();
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   if (request.method === "GET" && path === "/_sandbox/stats") return send(response, { status: 200, body: context.state.stats() });
   if (request.method === "POST" && path === "/_sandbox/new-day") {
@@ -104,12 +106,14 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   if (match === undefined || request.method !== "POST") return send(response, { status: 404, body: { error: "no such endpoint in the addlist sandbox" } });
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
-  if (options.latencyMs !== undefined && options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
   const { route } = match;
   const admission = misbehaviour.limiters[route.provider].admit(Date.now());
   const answer = (reply: SandboxAnswer): void => {
     context.state.noteAnswer(reply.status);
-    send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
+    const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
+    const wait = arrived + (options.latencyMs ?? 0) - Date.now();
+    if (wait > 0) setTimeout(reply_, wait);
+    else reply_();
   };
   if (admission.refused) return answer(route.rateLimited());
   const fault = misbehaviour.faults?.next();
@@ -131,7 +135,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   const sandboxRequest: SandboxRequest = { params: match.params, body: parseJson(rawBody), rawBody, headers: request.headers };
   const reply = route.authenticate(sandboxRequest, context) ?? route.handle(sandboxRequest, context);
   // Applied, but the answer never arrives: the client cannot know it worked.
-  if (fault === "reset-after") return void request.socket.destroy();
+  if (fault === "reset-after") return void setTimeout(() => request.socket.destroy(), Math.max(0, arrived + (options.latencyMs ?? 0) - Date.now()));
   answer(reply);
 }
 

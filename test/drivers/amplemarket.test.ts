@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { amplemarket } from "../../src/drivers/amplemarket.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { driverContract } from "../helpers/driver-contract.js";
+import { checkRow, driverContract } from "../helpers/driver-contract.js";
 
 const create = (columns: string[], type?: string) => amplemarket.create({ target: "ll_1", columns, keyColumn: columns[0] ?? "email", options: { type } });
 const byEmail = create(["email", "first_name"]);
@@ -19,7 +19,7 @@ driverContract(() => ({
 
 function leads(...values: Record<string, unknown>[]): SentRow[] {
   return values.map((value) => {
-    const check = byEmail.check(undefined, () => value);
+    const check = checkRow(byEmail, undefined, value);
     if (!check.ok) throw new Error(check.message);
     return check;
   });
@@ -29,7 +29,7 @@ describe("amplemarket", () => {
   it("infers the lead type from the columns, or refuses to guess", () => {
     const body = (columns: string[], values: Record<string, unknown>, type?: string): unknown => {
       const driver = create(columns, type);
-      const check = driver.check(undefined, () => values);
+      const check = checkRow(driver, undefined, values);
       if (!check.ok) throw new Error(check.message);
       return JSON.parse(driver.request([check]).body);
     };
@@ -42,14 +42,14 @@ describe("amplemarket", () => {
 
   it("validates each type and dedupes by identity", () => {
     const linkedin = create(["linkedin_url"]);
-    expect(linkedin.check(undefined, () => ({ linkedin_url: "https://example.com/ann" }))).toMatchObject({ ok: false, code: "invalid_linkedin_url" });
-    expect(linkedin.check(undefined, () => ({ linkedin_url: "" }))).toMatchObject({ ok: false, code: "missing_linkedin_url" });
-    const [a, b] = [linkedin.check(undefined, () => ({ linkedin_url: "https://www.linkedin.com/in/Ann/" })), linkedin.check(undefined, () => ({ linkedin_url: "linkedin.com/in/ann" }))];
+    expect(checkRow(linkedin, undefined, { linkedin_url: "https://example.com/ann" })).toMatchObject({ ok: false, code: "invalid_linkedin_url" });
+    expect(checkRow(linkedin, undefined, { linkedin_url: "" })).toMatchObject({ ok: false, code: "missing_linkedin_url" });
+    const [a, b] = [checkRow(linkedin, undefined, { linkedin_url: "https://www.linkedin.com/in/Ann/" }), checkRow(linkedin, undefined, { linkedin_url: "linkedin.com/in/ann" })];
     expect(a.ok && b.ok && a.identity === b.identity).toBe(true);
     const titles = create(["title", "company_name"]);
-    expect(titles.check(undefined, () => ({ title: "CTO" }))).toMatchObject({ ok: false, code: "missing_company" });
-    expect(titles.check(undefined, () => ({ title: "CTO", company_name: "Acme" }))).toMatchObject({ ok: true, key: "CTO @ Acme" });
-    expect(byEmail.check(undefined, () => ({ email: "A@X.com" }))).toMatchObject({ ok: true, key: "A@X.com", identity: "em:a@x.com" });
+    expect(checkRow(titles, undefined, { title: "CTO" })).toMatchObject({ ok: false, code: "missing_company" });
+    expect(checkRow(titles, undefined, { title: "CTO", company_name: "Acme" })).toMatchObject({ ok: true, key: "CTO @ Acme" });
+    expect(checkRow(byEmail, undefined, { email: "A@X.com" })).toMatchObject({ ok: true, key: "A@X.com", identity: "em:a@x.com" });
   });
 
   it("reads the 202 counts: all, none, or some added (held until the list shows room)", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { leadlexList } from "../../src/drivers/leadlex-list.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { driverContract } from "../helpers/driver-contract.js";
+import { checkRow, driverContract } from "../helpers/driver-contract.js";
 import { uuid } from "../helpers/files.js";
 
 const driver = leadlexList.create({ target: "abc-123", columns: ["contact_id"], keyColumn: "contact_id", options: {} });
@@ -19,7 +19,7 @@ driverContract(() => ({
 
 function rows(...ids: string[]): SentRow[] {
   return ids.map((id) => {
-    const check = driver.check(id, () => ({}));
+    const check = checkRow(driver, id);
     if (!check.ok) throw new Error(check.message);
     return check;
   });
@@ -27,16 +27,16 @@ function rows(...ids: string[]): SentRow[] {
 
 describe("leadlex-list", () => {
   it("checks contact ids: trimmed UUIDs, any case", () => {
-    expect(driver.check(" 123E4567-E89B-12D3-A456-426614174000 ", () => ({}))).toEqual({
+    expect(checkRow(driver, " 123E4567-E89B-12D3-A456-426614174000 ")).toEqual({
       ok: true,
       key: " 123E4567-E89B-12D3-A456-426614174000 ",
       identity: "123e4567-e89b-12d3-a456-426614174000",
-      item: '"123E4567-E89B-12D3-A456-426614174000"',
+      item: "123E4567-E89B-12D3-A456-426614174000",
       match: "123e4567-e89b-12d3-a456-426614174000",
     });
-    expect(driver.check("", () => ({}))).toMatchObject({ ok: false, code: "missing_key" });
-    expect(driver.check("nope", () => ({}))).toMatchObject({ ok: false, code: "invalid_uuid", message: '"nope" is not a UUID' });
-    expect(driver.check(42, () => ({}))).toMatchObject({ ok: false, code: "invalid_uuid" });
+    expect(checkRow(driver, "")).toMatchObject({ ok: false, code: "missing_key" });
+    expect(checkRow(driver, "nope")).toMatchObject({ ok: false, code: "invalid_uuid", message: '"nope" is not a UUID' });
+    expect(checkRow(driver, 42)).toMatchObject({ ok: false, code: "invalid_uuid" });
   });
 
   it("posts the documented body to the list's path", () => {

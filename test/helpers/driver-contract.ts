@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AcceptedRow, Driver, DriverSpec, SentRow } from "../../src/drivers/types.js";
+import type { AcceptedRow, Driver, DriverSpec, RowCheck, SentRow } from "../../src/drivers/types.js";
 import type { HttpAnswer } from "../../src/http/client.js";
 import { answer } from "./answers.js";
 
@@ -24,7 +24,7 @@ export function driverContract(make: () => ContractCase): void {
     const sent = (c: ContractCase, n: number): AcceptedRow[] =>
       Array.from({ length: n }, (_, i) => {
         const row = c.goodRow(i);
-        const check = c.driver.check(row.key, () => row.values);
+        const check = checkRow(c.driver, row.key, row.values);
         if (!check.ok) throw new Error(`goodRow(${i}) was refused: ${check.message}`);
         return check;
       });
@@ -33,10 +33,10 @@ export function driverContract(make: () => ContractCase): void {
       const c = make();
       const rows = sent(c, 3);
       expect(new Set(rows.map((row) => row.identity)).size).toBe(3);
-      const bad = c.driver.check(c.badRow.key, () => c.badRow.values);
+      const bad = checkRow(c.driver, c.badRow.key, c.badRow.values);
       expect(bad.ok).toBe(false);
       if (!bad.ok) expect(bad.code).toMatch(/^[a-z_]+$/);
-      const empty = c.driver.check(undefined, () => ({}));
+      const empty = checkRow(c.driver, undefined);
       expect(empty.ok).toBe(false);
     });
 
@@ -47,6 +47,7 @@ export function driverContract(make: () => ContractCase): void {
       expect(path.startsWith("/")).toBe(true);
       expect(() => JSON.parse(body) as unknown).not.toThrow();
       for (const row of rows) expect(body).toContain(row.item);
+      expect(rows.every((row) => row.item.length > 0)).toBe(true);
       expect(Buffer.byteLength(body)).toBeLessThan(c.driver.maxBatchBytes);
       expect(c.driver.maxBatch).toBe(c.spec.maxBatch);
     });
@@ -82,4 +83,9 @@ export function driverContract(make: () => ContractCase): void {
       expect(c.driver.describeError(answer(502, "<html><h1>502 Bad Gateway</h1></html>"))).toEqual({ code: "http_502", message: "HTTP 502: 502 Bad Gateway" });
     });
   });
+}
+
+/** Checks a row given as a key and its values, the way the pipeline hands rows to a driver. */
+export function checkRow(driver: Driver, key: unknown, values: Record<string, unknown> = {}): RowCheck {
+  return driver.check({ row: 1, line: 2, value: values }, { keyColumn: "key", key: () => key, values: () => values });
 }

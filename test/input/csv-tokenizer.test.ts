@@ -113,3 +113,20 @@ describe("CsvTokenizer", () => {
     );
   });
 });
+
+describe("CsvTokenizer countOnly", () => {
+  it("checks and counts records without their fields, keeping the header's", () => {
+    const tokenizer = new CsvTokenizer({ delimiter: ",", maxRecordChars: 1 << 20, countOnly: true });
+    const out: CsvRecord[] = [];
+    const emit = (line: number, fields: string[]): number => out.push({ line, fields });
+    tokenizer.push('id,name\n1,a\n2,"quoted, field"\n', emit);
+    tokenizer.end(emit);
+    expect(out).toEqual([
+      { line: 1, fields: ["id", "name"] },
+      { line: 2, fields: [] },
+      { line: 3, fields: [] },
+    ]);
+    const ragged = new CsvTokenizer({ delimiter: ",", maxRecordChars: 1 << 20, countOnly: true });
+    expect(() => ragged.push("a,b\n1,2,3\n", emit)).toThrow("line 2: expected 2 fields as in the first line, found 3");
+  });
+});
