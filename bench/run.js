@@ -142,7 +142,7 @@ function batchBodies(input, name) {
 
 /** Runs `body` against a fresh sandbox process started with the flags. */
 async function withSandbox(flags, body) {
-  const child = spawn(process.execPath, [BIN, "sandbox", "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(BIN, ["sandbox", "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
   const origin = await new Promise((resolve, reject) => {
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk) => {

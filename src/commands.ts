@@ -1,4 +1,4 @@
-import { buildProgram, CommanderError, commanderExitCode } from "./cli.js";
+import { buildProgram, type CliActions, CommanderError, commanderExitCode } from "./cli.js";
 import { type CliOptions, resolveConfig } from "./config.js";
 import { DRIVERS, PROVIDERS } from "./drivers/registry.js";
 import type { DriverSpec } from "./drivers/types.js";
@@ -6,12 +6,12 @@ import { AddlistError, describeError, ExitCode } from "./errors.js";
 import { emptyCounts } from "./report/row-result.js";
 import { type RunSummary, summaryText } from "./report/summary.js";
 import { runUpload } from "./run.js";
-import { serveSandbox } from "./sandbox/serve.js";
 
 /** Runs the command line; returns the exit code. The one place errors become exit codes. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram({ upload, sandbox: serveSandbox, drivers: listDrivers }, (code) => {
+  const sandbox = async (options: Parameters<CliActions["sandbox"]>[0]): Promise<number> => (await import("./sandbox/serve.js")).serveSandbox(options);
+  const program = buildProgram({ upload, sandbox, drivers: listDrivers }, (code) => {
     exitCode = code;
   });
   try {

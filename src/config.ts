@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PROVIDERS } from "./drivers/registry.js";
 import type { DriverOptions, DriverSpec } from "./drivers/types.js";
 import { UsageError } from "./errors.js";
@@ -133,27 +133,29 @@ export function resolveConfig(
   };
 }
 
-function parse<T>(option: string, schema: z.ZodType<T>, value: string | undefined, expected: string): T | undefined {
+function parse<T>(option: string, schema: z.ZodMiniType<T>, value: string | undefined, expected: string): T | undefined {
   if (value === undefined) return undefined;
   const result = schema.safeParse(value);
   if (!result.success) throw new UsageError(`${option} must be ${expected}; got ${JSON.stringify(value)}`, "bad_option");
   return result.data;
 }
 
-function integer(min: number, max: number): z.ZodType<number> {
-  return z
-    .string()
-    .regex(/^\s*\d+\s*$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+/** Text of digits (a decimal point allowed when `decimals`) read as a number, then checked. */
+function numeric(decimals: boolean, ...checks: z.core.$ZodCheck<number>[]): z.ZodMiniType<number> {
+  const text = z.string().check(z.trim(), z.regex(decimals ? /^\d+(\.\d+)?$/ : /^\d+$/));
+  return z.pipe(z.pipe(text, z.transform(Number)), z.number().check(...checks));
 }
 
-function positive(): z.ZodType<number> {
-  return z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().positive());
+function integer(min: number, max: number): z.ZodMiniType<number> {
+  return numeric(false, z.gte(min), z.lte(max));
 }
 
-function seconds(min: number): z.ZodType<number> {
-  return z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().min(min));
+function positive(): z.ZodMiniType<number> {
+  return numeric(true, z.positive());
+}
+
+function seconds(min: number): z.ZodMiniType<number> {
+  return numeric(true, z.gte(min));
 }
 
 function delimiterOption(value: string | undefined): string | undefined {

@@ -21,7 +21,7 @@ import type { RowStatus } from "./report/row-result.js";
 import { exitCodeFor, type RunSummary, stopMessage } from "./report/summary.js";
 import { Tally } from "./report/tally.js";
 import { ReportWriter } from "./report/writer.js";
-import { type RunningSandbox, startSandbox } from "./sandbox/server.js";
+import type { RunningSandbox } from "./sandbox/server.js";
 
 /** Longest answer body read; anything longer is a broken or hostile server. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -65,6 +65,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       let base = config.baseUrl;
       let auth: Auth;
       if (config.sandbox) {
+        const { startSandbox } = await import("./sandbox/server.js");
         sandbox = await startSandbox();
         base = new URL(sandbox.baseUrl(config.spec.provider));
         auth = createAuth(sandboxCredentials(config.spec.provider, sandbox), config.timeoutMs);

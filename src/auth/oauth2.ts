@@ -1,11 +1,11 @@
 import { request } from "undici";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AddlistError, describeError, ExitCode } from "../errors.js";
 import type { Auth } from "./types.js";
 
 const tokenAnswer = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.optional(z.coerce.number().check(z.positive())),
 });
 
 /** Renew this long before the token expires, so no request carries one that lapses in flight. */

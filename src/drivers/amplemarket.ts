@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { UsageError } from "../errors.js";
 import type { HttpAnswer } from "../http/client.js";
 import { keyText, quoted } from "../rows/key-text.js";
@@ -14,19 +14,20 @@ type LeadType = (typeof LEAD_TYPES)[number];
 /** The lead fields the API names; other columns travel as extra lead properties. */
 const KNOWN_FIELDS = ["linkedin_url", "email", "title", "company_name", "company_domain"] as const;
 
-const accepted = z.object({ total: z.number().int().nonnegative(), total_added_to_lead_list: z.number().int().nonnegative() });
+const count = z.int().check(z.nonnegative());
+const accepted = z.object({ total: count, total_added_to_lead_list: count });
 
 const errorEnvelope = z.object({
   _errors: z
     .array(
       z.object({
         code: z.string(),
-        title: z.string().optional(),
-        detail: z.string().optional(),
-        source: z.object({ pointer: z.string().optional() }).optional(),
+        title: z.optional(z.string()),
+        detail: z.optional(z.string()),
+        source: z.optional(z.object({ pointer: z.optional(z.string()) })),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 type Lead = Record<string, unknown>;

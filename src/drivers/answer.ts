@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { HttpAnswer } from "../http/client.js";
 import type { ProviderError } from "./types.js";
 
@@ -12,7 +12,7 @@ export function jsonBody(answer: HttpAnswer): unknown {
 }
 
 /** Parses a body against the provider's documented shape; undefined when it does not match. */
-export function parseBody<T>(answer: HttpAnswer, schema: z.ZodType<T>): T | undefined {
+export function parseBody<T>(answer: HttpAnswer, schema: z.ZodMiniType<T>): T | undefined {
   const result = schema.safeParse(jsonBody(answer));
   return result.success ? result.data : undefined;
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { HttpAnswer } from "../http/client.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isEmail, normaliseEmail } from "../rows/normalise.js";
@@ -12,16 +12,16 @@ const EMAIL_FIELD_ID = "3";
 
 const envelope = z.object({
   replyCode: z.coerce.number(),
-  replyText: z.string().optional(),
-  data: z.unknown().optional(),
+  replyText: z.optional(z.string()),
+  data: z.optional(z.unknown()),
 });
 
 /** `errors` is an object keyed by external id ({"2008": "No contact found…"}), or an empty array. */
 const rowErrors = z.union([z.array(z.never()), z.record(z.string(), z.record(z.string(), z.string()))]);
 
 const added = z.object({
-  inserted_contacts: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]),
-  errors: rowErrors.optional(),
+  inserted_contacts: z.union([z.int().check(z.nonnegative()), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
+  errors: z.optional(rowErrors),
 });
 
 /**

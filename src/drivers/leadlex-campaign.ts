@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isUuid } from "../rows/uuid.js";
 import { parseBody, unexpectedAnswer } from "./answer.js";
 import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
@@ -8,8 +8,8 @@ export const DRIVER_NAME = "leadlex-campaign";
 
 const enrolled = z.object({
   data: z.object({
-    added: z.number().int().nonnegative(),
-    skipped: z.number().int().nonnegative(),
+    added: z.int().check(z.nonnegative()),
+    skipped: z.int().check(z.nonnegative()),
     contact_ids: z.array(z.string()),
   }),
 });

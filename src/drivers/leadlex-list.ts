@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isUuid } from "../rows/uuid.js";
 import { parseBody, unexpectedAnswer } from "./answer.js";
 import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
@@ -8,9 +8,9 @@ export const DRIVER_NAME = "leadlex-list";
 
 const added = z.object({
   data: z.object({
-    added: z.number().int().nonnegative(),
-    list_id: z.string().optional(),
-    contact_count: z.number().int().nonnegative().optional(),
+    added: z.int().check(z.nonnegative()),
+    list_id: z.optional(z.string()),
+    contact_count: z.optional(z.int().check(z.nonnegative())),
   }),
 });
 

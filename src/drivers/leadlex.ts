@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { HttpAnswer } from "../http/client.js";
 import type { InputRecord } from "../input/table.js";
 import type { RowAccess } from "../rows/columns.js";
@@ -16,8 +16,8 @@ export const LEADLEX_MAX_BATCH_BYTES = 1_000_000;
 const errorEnvelope = z.object({
   error: z.object({
     code: z.string(),
-    message: z.string().optional(),
-    details: z.object({ invalid_ids: z.array(z.unknown()).optional() }).loose().optional(),
+    message: z.optional(z.string()),
+    details: z.optional(z.looseObject({ invalid_ids: z.optional(z.array(z.unknown())) })),
   }),
 });
 

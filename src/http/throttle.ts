@@ -25,7 +25,7 @@ export interface Ticket {
 
 const SUCCESS_HISTORY = 4096;
 /** Pace at this share of the rate learnt from a 429, to stay just under the limit. */
-const HEADROOM = 0.95;
+const HEADROOM = 0.97;
 /** After this long without a 429, a learnt pace is allowed to quicken by 1%. */
 const CREEP_AFTER_MS = 5000;
 

@@ -79,9 +79,11 @@ export class CsvTokenizer {
     const n = s.length;
     const { delimiter, maxRecordChars } = this.options;
     let pos = 0;
-    // Positions of the next quote / CR at or after `pos`, cached so each search is done once.
+    // Positions of the next quote / CR / delimiter at or after `pos`, cached so each
+    // search is done once (a search from every line would rescan the chunk's rest).
     let nextQuote = -1;
     let nextCr = -1;
+    let nextDelimiter = -1;
     while (pos < n) {
       if (nextQuote < pos) nextQuote = indexOrEnd(s, '"', pos);
       if (nextCr < pos) nextCr = indexOrEnd(s, "\r", pos);
@@ -91,8 +93,12 @@ export class CsvTokenizer {
         if (nextCr >= end) {
           if (end - pos > maxRecordChars) throw this.tooLarge(this.line);
           if (end > pos) {
-            if (this.options.countOnly === true && this.width !== -1) this.emitCounted(emit, this.line, countOf(s, delimiter, pos, end) + 1);
-            else this.emit(emit, this.line, s.slice(pos, end).split(delimiter));
+            if (this.options.countOnly === true && this.width !== -1) {
+              let width = 1;
+              if (nextDelimiter < pos) nextDelimiter = indexOrEnd(s, delimiter, pos);
+              for (; nextDelimiter < end; nextDelimiter = indexOrEnd(s, delimiter, nextDelimiter + 1)) width++;
+              this.emitCounted(emit, this.line, width);
+            } else this.emit(emit, this.line, s.slice(pos, end).split(delimiter));
           }
           this.line++;
           pos = nl + 1;
@@ -205,13 +211,6 @@ function endOfRecord(s: string, at: number, eof: boolean, fields: string[], brea
 
 function isEmpty(fields: string[], quoted: boolean): boolean {
   return !quoted && fields.length === 1 && fields[0] === "";
-}
-
-/** Occurrences of `char` in s[from, to). */
-function countOf(s: string, char: string, from: number, to: number): number {
-  let count = 0;
-  for (let at = s.indexOf(char, from); at !== -1 && at < to; at = s.indexOf(char, at + 1)) count++;
-  return count;
 }
 
 function indexOrEnd(s: string, char: string, from: number): number {

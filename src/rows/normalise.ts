@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** Emails compare case-insensitively. */
 export function normaliseEmail(email: string): string {

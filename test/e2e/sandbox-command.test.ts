@@ -10,7 +10,7 @@ afterEach(() => {
 
 /** Starts `addlist sandbox` with the given flags; resolves with its origin once it listens. */
 function serve(...flags: string[]): Promise<string> {
-  const child = spawn(process.execPath, [BIN, "sandbox", "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(BIN, ["sandbox", "--port", "0", ...flags], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
@@ -53,7 +53,7 @@ describe("addlist sandbox", () => {
   });
 
   it("refuses bad flags with exit 2", async () => {
-    const child = spawn(process.execPath, [BIN, "sandbox", "--rate-limit", "fast"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(BIN, ["sandbox", "--rate-limit", "fast"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const code = await new Promise((resolve) => child.on("exit", resolve));

@@ -33,7 +33,7 @@ export interface StartedCli {
 }
 
 export function startCli(args: readonly string[], options: CliOptions): StartedCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(BIN, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", HOME: options.cwd, CI: "true", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -130,3 +130,25 @@ describe("CsvTokenizer countOnly", () => {
     expect(() => ragged.push("a,b\n1,2,3\n", emit)).toThrow("line 2: expected 2 fields as in the first line, found 3");
   });
 });
+
+describe("CsvTokenizer countOnly agrees with full tokenizing", () => {
+  it("counts the same records and catches the same ragged rows", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.constantFrom("a", "", "b c"), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 20 }), (rows) => {
+        const text = rows.map((row) => row.join(",")).join("\n");
+        const run = (countOnly: boolean): string => {
+          const tokenizer = new CsvTokenizer({ delimiter: ",", maxRecordChars: 1 << 20, countOnly });
+          let lines = "";
+          try {
+            tokenizer.push(text, (line) => (lines += `${line},`));
+            tokenizer.end((line) => (lines += `${line},`));
+          } catch (error) {
+            return `${lines}${(error as Error).message}`;
+          }
+          return lines;
+        };
+        expect(run(true)).toBe(run(false));
+      }),
+    );
+  });
+});
