@@ -3,9 +3,9 @@ import { AddlistError, describeError, ExitCode, UsageError } from "../errors.js"
 import type { ReportEncoder } from "./format.js";
 import type { RowResult } from "./row-result.js";
 
-/** Output queued beyond this makes the reader wait (slow disk, or a slow pipe on stdout). */
+/** Output queued beyond this (characters) makes the reader wait (slow disk, or a slow pipe on stdout). */
 const HIGH_WATER = 4 * 1024 * 1024;
-/** Records are written in pieces of this size, or this long after they settle, whichever comes first. */
+/** Records are written in pieces of this many characters, or this long after they settle, whichever comes first. */
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
 
@@ -15,7 +15,7 @@ export function journalPath(reportPath: string): string {
 }
 
 interface Sink {
-  write(bytes: Buffer): Promise<void>;
+  write(text: string): Promise<void>;
   /** Makes everything written durable. */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -29,11 +29,11 @@ interface Sink {
  * are written and made durable before the journal replaces the old one.
  */
 export class ReportWriter {
-  /** Encoded output not yet handed to the sink. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Pending bytes plus those being written. */
-  private queuedBytes = 0;
+  /** Output not yet handed to the sink. */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** Pending characters plus those being written. */
+  private queuedChars = 0;
   private writing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private failure: unknown;
@@ -91,7 +91,7 @@ export class ReportWriter {
   /** Resolves once queued output is below the high-water mark; throws if writing failed. */
   async drained(): Promise<void> {
     this.throwIfFailed();
-    if (this.queuedBytes < HIGH_WATER) return;
+    if (this.queuedChars < HIGH_WATER) return;
     await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     this.throwIfFailed();
   }
@@ -123,16 +123,19 @@ export class ReportWriter {
     this.throwIfFailed();
   }
 
+  /**
+   * Queues text for the sink; it is encoded only when written, in native memory freed as
+   * soon as the write is done (encoding here would churn Buffers, and V8 counts their
+   * memory towards its next collection). What waits is bounded by the flush size, or by
+   * the high-water mark behind a slow write.
+   */
   private enqueue(text: string): void {
     if (text.length === 0 || this.failure !== undefined) return;
-    // Encoded at once: the text is built from slices of the input's decoded chunks, and
-    // holding it would keep whole chunks alive while the write waits its turn.
-    const bytes = Buffer.from(text, "utf8");
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    this.queuedBytes += bytes.length;
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    this.queuedChars += text.length;
     if (this.writing !== undefined) return; // the running write takes it next
-    if (this.pendingBytes >= FLUSH_BYTES) this.startWriting();
+    if (this.pendingChars >= FLUSH_BYTES) this.startWriting();
     else this.flushTimer ??= setTimeout(() => this.startWriting(), FLUSH_MS);
   }
 
@@ -144,19 +147,19 @@ export class ReportWriter {
 
   private async pump(): Promise<void> {
     do {
-      const chunk = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+      const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join("");
       this.pending = [];
-      this.pendingBytes = 0;
+      this.pendingChars = 0;
       try {
-        await this.sink.write(chunk);
+        await this.sink.write(text);
       } catch (error) {
         this.failure = error;
       }
-      this.queuedBytes -= chunk.length;
-      if (this.queuedBytes < HIGH_WATER || this.failure !== undefined) {
+      this.queuedChars -= text.length;
+      if (this.queuedChars < HIGH_WATER || this.failure !== undefined) {
         for (const wake of this.drainWaiters.splice(0)) wake();
       }
-    } while (this.pendingBytes >= FLUSH_BYTES && this.failure === undefined);
+    } while (this.pendingChars >= FLUSH_BYTES && this.failure === undefined);
     this.writing = undefined;
     if (this.pending.length > 0 && this.failure === undefined) this.flushTimer ??= setTimeout(() => this.startWriting(), FLUSH_MS);
   }
@@ -168,8 +171,8 @@ export class ReportWriter {
 
 function fileSink(handle: FileHandle): Sink {
   return {
-    write: async (bytes) => {
-      await handle.write(bytes);
+    write: async (text) => {
+      await handle.write(text);
     },
     sync: () => handle.sync(),
     close: () => handle.close(),
@@ -179,9 +182,9 @@ function fileSink(handle: FileHandle): Sink {
 function stdoutSink(): Sink {
   const stdout = process.stdout;
   return {
-    write: (bytes) =>
+    write: (text) =>
       new Promise((resolve, reject) => {
-        stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
+        stdout.write(text, (error) => (error ? reject(error) : resolve()));
       }),
     sync: async () => {},
     close: async () => {},
