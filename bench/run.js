@@ -17,7 +17,7 @@ const outFile = outIndex > 0 ? process.argv[outIndex + 1] : join(root, "bench", 
 
 const SIZES = quick
   ? { overhead: 20_000, latency: 4_000, latencyMs: 20, rate: 1_000, rateLimit: 50, memory: [20_000, 40_000], startupRuns: 3, repeats: 1 }
-  : { overhead: 1_000_000, latency: 200_000, latencyMs: 50, rate: 100_000, rateLimit: 50, memory: [1_000_000, 5_000_000], startupRuns: 10, repeats: 2 };
+  : { overhead: 1_000_000, latency: 200_000, latencyMs: 50, rate: 100_000, rateLimit: 50, memory: [1_000_000, 5_000_000], startupRuns: 10, repeats: 3 };
 
 const work = mkdtempSync(join(tmpdir(), "addlist-bench-"));
 const BATCH = 100;

@@ -4,7 +4,9 @@
  * A task that throws (a bug, or the report failing) is fatal: it is re-thrown to the reader.
  */
 export class Dispatcher<T> {
-  private readonly running = new Set<Promise<void>>();
+  private active = 0;
+  /** Woken one at a time as tasks finish. */
+  private waiters: (() => void)[] = [];
   private fatal: { error: unknown } | undefined;
 
   constructor(
@@ -13,19 +15,26 @@ export class Dispatcher<T> {
   ) {}
 
   async submit(item: T): Promise<void> {
-    while (this.running.size >= this.limit) await Promise.race(this.running);
+    while (this.active >= this.limit) await this.taskFinished();
     this.throwIfFatal();
-    const done: Promise<void> = this.task(item)
+    this.active++;
+    this.task(item)
       .catch((error: unknown) => {
         this.fatal ??= { error };
       })
-      .finally(() => this.running.delete(done));
-    this.running.add(done);
+      .finally(() => {
+        this.active--;
+        this.waiters.shift()?.();
+      });
   }
 
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running);
+    while (this.active > 0) await this.taskFinished();
     this.throwIfFatal();
+  }
+
+  private taskFinished(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private throwIfFatal(): void {
