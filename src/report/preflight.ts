@@ -1,7 +1,6 @@
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { open, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { describeError, UsageError } from "../errors.js";
 import { journalPath } from "./writer.js";
 
 /**
@@ -15,11 +14,7 @@ export async function checkReportPath(path: string, options: { resume: boolean; 
   if (where === undefined || !where.isDirectory()) {
     throw new UsageError(`cannot write the report ${path}: the directory ${directory} does not exist`, "report_unwritable");
   }
-  try {
-    await access(directory, constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write the report ${path}: ${directory} is not writable`, "report_unwritable");
-  }
+  await probeWritable(path, directory);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory() === true) throw new UsageError(`the report path ${path} is a directory`, "report_unwritable");
   if (options.resume || options.force) return;
@@ -39,4 +34,27 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Creates and removes the file the report will first be written to: permission bits do
+ * not tell (root ignores them; a read-only file system or /proc does not).
+ */
+async function probeWritable(path: string, directory: string): Promise<void> {
+  const probe = `${journalPath(path)}.new`;
+  try {
+    await (await open(probe, "w", 0o600)).close();
+    await rm(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EROFS"
+          ? "the file system is read-only"
+          : code === "ENOENT" || code === "ENOTDIR"
+            ? "files cannot be created there"
+            : describeError(error);
+    throw new UsageError(`cannot write the report ${path} in ${directory}: ${why}`, "report_unwritable", { cause: error });
+  }
 }

@@ -1,5 +1,22 @@
-/** What can go wrong with a request, on purpose. */
-export const FAULT_KINDS = ["500", "502", "503", "reset-before", "reset-after", "hang"] as const;
+/**
+ * What can go wrong with a request, on purpose: failures, and answers no client should
+ * trust (a huge body, a body that is not JSON or not the documented shape, counts larger
+ * than the request, a redirect elsewhere, a body that trickles in).
+ */
+export const FAULT_KINDS = [
+  "500",
+  "502",
+  "503",
+  "reset-before",
+  "reset-after",
+  "hang",
+  "huge-body",
+  "not-json",
+  "wrong-shape",
+  "overcount",
+  "redirect",
+  "slow-body",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultOptions {

@@ -19,6 +19,8 @@ export interface SandboxOptions {
   /** Lifetime of Emarsys OAuth2 tokens (default one hour). */
   tokenTtlSeconds?: number;
   faults?: FaultOptions;
+  /** Where the `redirect` fault points (another origin; default one that never resolves). */
+  redirectTo?: string;
   /** Limits per provider; `style` defaults to each provider's own way of telling. */
   rateLimit?: Omit<RateLimitOptions, "style"> & { style?: RateLimitStyle | undefined };
 }
@@ -131,12 +133,55 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
       return answer({ status: 502, body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>", headers: { "content-type": "text/html" } });
     case "503":
       return answer({ status: 503, body: { error: { code: "unavailable", message: "Service temporarily unavailable" } }, headers: { "retry-after": "1" } });
+    case "not-json":
+      return answer({ status: 200, body: "<html><body>OK</body></html>", headers: { "content-type": "text/html" } });
+    case "wrong-shape":
+      return answer({ status: 200, body: { ok: true } });
+    case "redirect":
+      return answer({ status: 307, body: {}, headers: { location: options.redirectTo ?? "https://elsewhere.invalid/api" } });
+    case "huge-body":
+      context.state.noteAnswer(200);
+      return streamForever(response, HUGE_BODY_BYTES, 0);
+    case "slow-body":
+      context.state.noteAnswer(200);
+      return streamForever(response, 1024, 1000);
   }
   const sandboxRequest: SandboxRequest = { params: match.params, body: parseJson(rawBody), rawBody, headers: request.headers };
   const reply = route.authenticate(sandboxRequest, context) ?? route.handle(sandboxRequest, context);
   // Applied, but the answer never arrives: the client cannot know it worked.
   if (fault === "reset-after") return void setTimeout(() => request.socket.destroy(), Math.max(0, arrived + (options.latencyMs ?? 0) - Date.now()));
-  answer(reply);
+  answer(fault === "overcount" ? { ...reply, body: overcount(reply.body) } : reply);
+}
+
+const HUGE_BODY_BYTES = 1024 * 1024 * 1024;
+const COUNT_FIELDS = new Set(["added", "inserted_contacts", "total_added_to_lead_list"]);
+
+/** The answer with every count of added rows raised beyond what the request held. */
+function overcount(body: unknown): unknown {
+  if (Array.isArray(body) || typeof body !== "object" || body === null) return body;
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => [key, COUNT_FIELDS.has(key) ? (typeof value === "string" ? String(Number(value) + 1000) : Number(value) + 1000) : overcount(value)]),
+  );
+}
+
+/** A 200 whose JSON body never ends: `total` bytes, a piece every `everyMs` (0: as fast as the client reads). */
+function streamForever(response: ServerResponse, total: number, everyMs: number): void {
+  response.writeHead(200, { "content-type": "application/json" });
+  const piece = Buffer.alloc(everyMs > 0 ? 1 : 64 * 1024, 0x20);
+  let sent = 0;
+  const next = (): void => {
+    while (!response.destroyed && sent < total) {
+      sent += piece.length;
+      if (everyMs > 0) {
+        response.write(piece);
+        setTimeout(next, everyMs).unref();
+        return;
+      }
+      if (!response.write(piece)) return void response.once("drain", next);
+    }
+    if (!response.destroyed) response.end();
+  };
+  next();
 }
 
 function findRoute(path: string): { route: SandboxRoute; params: string[] } | undefined {
