@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { amplemarket } from "../../src/drivers/amplemarket.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { checkRow, driverContract } from "../helpers/driver-contract.js";
+import { acceptedRows, checkRow, driverContract } from "../helpers/driver-contract.js";
 
 const create = (columns: string[], type?: string) => amplemarket.create({ target: "ll_1", columns, keyColumn: columns[0] ?? "email", options: { type } });
 const byEmail = create(["email", "first_name"]);
@@ -18,11 +18,7 @@ driverContract(() => ({
 }));
 
 function leads(...values: Record<string, unknown>[]): SentRow[] {
-  return values.map((value) => {
-    const check = checkRow(byEmail, undefined, value);
-    if (!check.ok) throw new Error(check.message);
-    return check;
-  });
+  return acceptedRows(byEmail, values.map((value) => ({ key: undefined, values: value })));
 }
 
 describe("amplemarket", () => {

@@ -3,7 +3,7 @@ import { wsseDigest, wsseHeader } from "../../src/auth/wsse.js";
 import { emarsys } from "../../src/drivers/emarsys.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { checkRow, driverContract } from "../helpers/driver-contract.js";
+import { acceptedRows, byKey, checkRow, driverContract } from "../helpers/driver-contract.js";
 
 const create = (keyId?: string, keyColumn = "external_id") => emarsys.create({ target: "123", columns: [keyColumn], keyColumn, options: { keyId } });
 const driver = create("3", "email");
@@ -19,12 +19,7 @@ driverContract(() => ({
 }));
 
 function rows(...ids: unknown[]): SentRow[] {
-  const plain = create();
-  return ids.map((id) => {
-    const check = checkRow(plain, id);
-    if (!check.ok) throw new Error(check.message);
-    return check;
-  });
+  return acceptedRows(create(), byKey(...ids));
 }
 
 describe("emarsys", () => {

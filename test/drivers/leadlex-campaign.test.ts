@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { leadlexCampaign } from "../../src/drivers/leadlex-campaign.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { checkRow, driverContract } from "../helpers/driver-contract.js";
+import { acceptedRows, byKey, driverContract } from "../helpers/driver-contract.js";
 import { uuid } from "../helpers/files.js";
 
 const create = (source?: string) => leadlexCampaign.create({ target: "cmp_abc123", columns: ["contact_id"], keyColumn: "contact_id", options: { source } });
@@ -19,11 +19,7 @@ driverContract(() => ({
 }));
 
 function rows(...ids: string[]): SentRow[] {
-  return ids.map((id) => {
-    const check = checkRow(driver, id);
-    if (!check.ok) throw new Error(check.message);
-    return check;
-  });
+  return acceptedRows(driver, byKey(...ids));
 }
 
 describe("leadlex-campaign", () => {

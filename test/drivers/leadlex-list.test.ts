@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { leadlexList } from "../../src/drivers/leadlex-list.js";
 import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
-import { checkRow, driverContract } from "../helpers/driver-contract.js";
+import { acceptedRows, byKey, checkRow, driverContract } from "../helpers/driver-contract.js";
 import { uuid } from "../helpers/files.js";
 
 const driver = leadlexList.create({ target: "abc-123", columns: ["contact_id"], keyColumn: "contact_id", options: {} });
@@ -18,11 +18,7 @@ driverContract(() => ({
 }));
 
 function rows(...ids: string[]): SentRow[] {
-  return ids.map((id) => {
-    const check = checkRow(driver, id);
-    if (!check.ok) throw new Error(check.message);
-    return check;
-  });
+  return acceptedRows(driver, byKey(...ids));
 }
 
 describe("leadlex-list", () => {

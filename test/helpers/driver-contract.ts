@@ -3,13 +3,19 @@ import type { AcceptedRow, Driver, DriverSpec, RowCheck, SentRow } from "../../s
 import type { HttpAnswer } from "../../src/http/client.js";
 import { answer } from "./answers.js";
 
+/** An input row as a driver sees it: its key and its values. */
+export interface RowInput {
+  key: unknown;
+  values?: Record<string, unknown>;
+}
+
 export interface ContractCase {
   spec: DriverSpec;
   driver: Driver;
-  /** A row's values that the driver accepts, by number (distinct identities). */
-  goodRow(i: number): { key: unknown; values: Record<string, unknown> };
+  /** A row that the driver accepts, by number (distinct identities). */
+  goodRow(i: number): RowInput;
   /** A row the driver refuses locally. */
-  badRow: { key: unknown; values: Record<string, unknown> };
+  badRow: RowInput;
   /** A success answer for the given rows where the provider confirms all were added. */
   allAdded(rows: readonly SentRow[]): HttpAnswer;
   /** The provider's answer for an unknown target. */
@@ -21,13 +27,7 @@ export interface ContractCase {
 /** What every driver must do, whatever its provider: run from each driver's test file. */
 export function driverContract(make: () => ContractCase): void {
   describe(`${make().spec.name} driver contract`, () => {
-    const sent = (c: ContractCase, n: number): AcceptedRow[] =>
-      Array.from({ length: n }, (_, i) => {
-        const row = c.goodRow(i);
-        const check = checkRow(c.driver, row.key, row.values);
-        if (!check.ok) throw new Error(`goodRow(${i}) was refused: ${check.message}`);
-        return check;
-      });
+    const sent = (c: ContractCase, n: number): AcceptedRow[] => acceptedRows(c.driver, Array.from({ length: n }, (_, i) => c.goodRow(i)));
 
     it("accepts good rows with distinct identities and refuses bad ones with a code", () => {
       const c = make();
@@ -88,4 +88,18 @@ export function driverContract(make: () => ContractCase): void {
 /** Checks a row given as a key and its values, the way the pipeline hands rows to a driver. */
 export function checkRow(driver: Driver, key: unknown, values: Record<string, unknown> = {}): RowCheck {
   return driver.check({ row: 1, line: 2, value: values }, { keyColumn: "key", key: () => key, values: () => values });
+}
+
+/** Rows the driver accepts, ready to send; a refused row fails the test. */
+export function acceptedRows(driver: Driver, rows: readonly RowInput[]): AcceptedRow[] {
+  return rows.map((row) => {
+    const check = checkRow(driver, row.key, row.values);
+    if (!check.ok) throw new Error(`${JSON.stringify(row.key)} was refused: ${check.message}`);
+    return check;
+  });
+}
+
+/** Rows given by their keys alone. */
+export function byKey(...keys: unknown[]): RowInput[] {
+  return keys.map((key) => ({ key }));
 }
