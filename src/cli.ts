@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CliOptions } from "./config.js";
+import { LEAD_TYPES } from "./drivers/amplemarket.js";
 import { DRIVERS, PROVIDERS } from "./drivers/registry.js";
 import type { DriverSpec } from "./drivers/types.js";
 import { ExitCode } from "./errors.js";
@@ -16,11 +17,7 @@ const DRIVER_OPTIONS: Partial<Record<DriverSpec["name"], (command: Command) => v
   emarsys: (command) => command.option("--key-id <id>", "the field that identifies contacts (a field id, id or uid); omitted: the internal id"),
   amplemarket: (command) =>
     command.addOption(
-      new Option("--type <type>", "lead type; omitted: inferred from the columns (linkedin_url, else email, else title + company)").choices([
-        "linkedin",
-        "email",
-        "titles_and_company",
-      ]),
+      new Option("--type <type>", "lead type; omitted: inferred from the columns (linkedin_url, else email, else title + company)").choices(LEAD_TYPES),
     ),
 };
 
@@ -30,6 +27,7 @@ export function buildProgram(actions: CliActions, setExit: (code: number) => voi
     .description("Add the rows of a file (CSV, TSV, JSON, NDJSON, gzip or stdin) to a list on a sales or marketing platform,\nand write a report of what became of every row.")
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(`addlist: ${text.replace(/^error: /, "")}`) })
     .exitOverride();
   program.addHelpText(
     "after",
@@ -43,7 +41,7 @@ Examples:
 
 Exit codes: 0 all rows in the target, 1 some rows invalid/rejected/failed, 2 usage or
 input error (nothing sent), 3 stopped by the provider, 4 stopped at a quota (--resume
-later), 130/143 interrupted.`,
+later), 130/143 interrupted, 70 an internal error (a bug).`,
   );
   for (const spec of DRIVERS) {
     const command = program
@@ -101,16 +99,16 @@ function addSharedOptions(command: Command, spec: DriverSpec): void {
     .option("--retries <n>", "retries of a request after a 5xx, network error or timeout", "5")
     .option("--max-wait <seconds>", "longest rate-limit or quota wait to sit out; longer stops the run (exit 4)", "900")
     .option("--timeout <seconds>", "per request", "30")
-    .option("-o, --report <path>", "per-row report, .csv or .ndjson; - for stdout (default: <input>.report.csv)")
+    .option("-o, --report <path>", "per-row report, .ndjson/.jsonl or else CSV; - for stdout (default: <input stem>.report.csv here)")
     .option("--resume", "continue the run recorded in the report: settled rows are not sent again")
     .option("--force", "overwrite an existing report")
-    .option("--dry-run", "read, validate, dedupe and plan batches; send nothing")
+    .option("--dry-run", "read, validate, dedupe and plan batches; send nothing (the report lists rows as planned)")
     .option("--base-url <url>", `provider base URL (default: $${PROVIDERS[spec.provider].baseUrlEnv}, then ${PROVIDERS[spec.provider].defaultBaseUrl})`)
     .option("--sandbox", "send to the built-in provider sandbox on loopback instead (no credentials needed)")
     .option("--json", "print the summary as one JSON object on stdout")
     .option("-q, --quiet", "no progress output")
     .option("--no-progress", "no progress output")
-    .option("-v, --verbose", "print every request and its answer (never credentials)");
+    .option("-v, --verbose", "print each request's path, rows, status and time (never headers or credentials)");
 }
 
 function targetHelp(spec: DriverSpec): string {

@@ -1,5 +1,5 @@
 import { buildProgram, type CliActions, CommanderError, commanderExitCode } from "./cli.js";
-import { type CliOptions, resolveConfig } from "./config.js";
+import { type CliOptions, reportPath, resolveConfig } from "./config.js";
 import { DRIVERS, PROVIDERS } from "./drivers/registry.js";
 import type { DriverSpec } from "./drivers/types.js";
 import { AddlistError, describeError, ExitCode } from "./errors.js";
@@ -14,11 +14,23 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram({ upload, sandbox, drivers: listDrivers }, (code) => {
     exitCode = code;
   });
+  const started = Date.now();
+  if (argv.length === 0) {
+    process.stderr.write(program.helpInformation());
+    return ExitCode.usage;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExitCode(error);
-    return reportError(error);
+    if (!(error instanceof CommanderError)) return reportError(error);
+    const code = commanderExitCode(error);
+    // With --json, stdout holds its one object even when the command line itself is wrong.
+    if (code !== ExitCode.ok && argv.includes("--json")) {
+      const failure = new AddlistError(error.message.replace(/^error: /, ""), "usage", ExitCode.usage);
+      const input = argv[2]?.startsWith("-") === true ? undefined : argv[2];
+      printFailure({ driver: argv[0] ?? "", target: argv[1] ?? "", report: reportPath(undefined, input), dryRun: argv.includes("--dry-run") }, failure, started);
+    }
+    return code;
   }
   return exitCode;
 }
@@ -33,30 +45,31 @@ async function upload(spec: DriverSpec, target: string, input: string | undefine
     return summary.exit_code;
   } catch (error) {
     const code = reportError(error);
-    if (options.json === true && options.report !== "-") {
-      process.stdout.write(`${JSON.stringify(failedSummary(spec, target, options, code, error, Date.now() - started))}\n`);
+    if (options.json === true) {
+      printFailure({ driver: spec.name, target, report: reportPath(options.report, input), dryRun: options.dryRun === true }, error, started);
     }
     return code;
   }
 }
 
 /** With --json, even a run that never started prints its one JSON object. */
-function failedSummary(spec: DriverSpec, target: string, options: CliOptions, exitCode: number, error: unknown, elapsed: number): RunSummary & { error: { code: string; message: string } } {
-  return {
-    driver: spec.name,
-    target,
-    dry_run: options.dryRun === true,
+function printFailure(run: { driver: string; target: string; report: string; dryRun: boolean }, error: unknown, started: number): void {
+  const summary: RunSummary & { error: { code: string; message: string } } = {
+    driver: run.driver,
+    target: run.target,
+    dry_run: run.dryRun,
     rows: 0,
     counts: emptyCounts(),
     requests: 0,
     retries: 0,
-    elapsed_ms: elapsed,
-    report: options.report ?? "",
-    exit_code: exitCode,
+    elapsed_ms: Date.now() - started,
+    report: run.report,
+    exit_code: error instanceof AddlistError ? error.exitCode : ExitCode.internal,
     rate_limited: 0,
     split_requests: 0,
     error: { code: error instanceof AddlistError ? error.code : "internal", message: describeError(error) },
   };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
 /** One line on stderr, no stack trace; returns the exit code for the error. */

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import * as z from "zod/mini";
+import { LEAD_TYPES } from "./drivers/amplemarket.js";
 import { PROVIDERS } from "./drivers/registry.js";
 import type { DriverOptions, DriverSpec } from "./drivers/types.js";
 import { UsageError } from "./errors.js";
@@ -74,7 +75,6 @@ export interface RunConfig {
 export const DEFAULT_EMARSYS_TOKEN_URL = "https://auth.emarsys.net/oauth2/token";
 export const EMARSYS_WSSE_BASE_URL = "https://api.emarsys.net/api/v2";
 
-const AMPLEMARKET_TYPES = ["linkedin", "email", "titles_and_company"] as const;
 
 export function resolveConfig(
   spec: DriverSpec,
@@ -88,7 +88,7 @@ export function resolveConfig(
   if (input === undefined && stdinIsTty) {
     throw new UsageError("no input: give a file path, or pipe the rows in (use - to read standard input)", "no_input");
   }
-  const report = options.report ?? `${inputStem(input) ?? "addlist"}.report.csv`;
+  const report = reportPath(options.report, input);
   const dryRun = options.dryRun === true;
   const sandbox = options.sandbox === true;
   const resume = options.resume === true;
@@ -96,6 +96,8 @@ export function resolveConfig(
   if (options.json === true && report === "-") throw new UsageError("--json and --report - both want standard output; choose one");
   if (resume && force) throw new UsageError("--resume and --force contradict each other; choose one");
   if (resume && report === "-") throw new UsageError("--resume needs a report file to continue from, not --report -");
+  if (resume && dryRun) throw new UsageError("--dry-run cannot continue a report: it would overwrite the outcomes with plans");
+  if (sandbox && options.baseUrl !== undefined) throw new UsageError("--sandbox and --base-url both say where to send; choose one");
   if (report !== "-" && input !== undefined && input !== "-" && resolve(report) === resolve(input)) {
     throw new UsageError("the report would overwrite the input; choose another --report path");
   }
@@ -127,10 +129,15 @@ export function resolveConfig(
     verbose: options.verbose === true,
     driverOptions: {
       source: options.source,
-      keyId: options.keyId,
-      type: parse("--type", z.enum(AMPLEMARKET_TYPES), options.type, `one of ${AMPLEMARKET_TYPES.join(", ")}`),
+      keyId: parse("--key-id", z.string().check(z.regex(/^(\d+|id|uid)$/)), options.keyId, "a field id (digits), id or uid"),
+      type: parse("--type", z.enum(LEAD_TYPES), options.type, `one of ${LEAD_TYPES.join(", ")}`),
     },
   };
+}
+
+/** `--report`, else `<input stem>.report.csv` in the current directory (`addlist.report.csv` for stdin). */
+export function reportPath(option: string | undefined, input: string | undefined): string {
+  return option ?? `${inputStem(input) ?? "addlist"}.report.csv`;
 }
 
 function parse<T>(option: string, schema: z.ZodMiniType<T>, value: string | undefined, expected: string): T | undefined {
@@ -198,7 +205,7 @@ function baseUrl(spec: DriverSpec, flag: string | undefined, env: NodeJS.Process
   const fromEnv = env[provider.baseUrlEnv]?.trim();
   const fallback = credentials?.kind === "wsse" ? EMARSYS_WSSE_BASE_URL : provider.defaultBaseUrl;
   const text = flag ?? (fromEnv === undefined || fromEnv === "" ? fallback : fromEnv);
-  const from = flag !== undefined ? "--base-url" : fromEnv ? provider.baseUrlEnv : "the default base URL";
+  const from = flag !== undefined ? "--base-url" : fromEnv !== undefined && fromEnv !== "" ? provider.baseUrlEnv : "the default base URL";
   return checkedUrl(text, from);
 }
 
@@ -213,7 +220,7 @@ export function checkedUrl(text: string, from: string): URL {
   if (url.username !== "" || url.password !== "") throw new UsageError(`${from} must not contain a user name or password`, "bad_base_url");
   if (url.protocol === "https:") return url;
   if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
-  throw new UsageError(`${from} must use https (plain http is allowed only to this machine): ${url.origin}`, "insecure_base_url");
+  throw new UsageError(`${from} must use https (plain http is allowed only to this machine): ${url.href}`, "insecure_base_url");
 }
 
 export function isLoopback(hostname: string): boolean {

@@ -1,6 +1,8 @@
 import { createAuth } from "./auth/create.js";
+import { Redactor } from "./auth/redactor.js";
 import type { Auth } from "./auth/types.js";
 import type { Credentials, RunConfig } from "./config.js";
+import { AddlistError } from "./errors.js";
 import type { ProviderName } from "./drivers/types.js";
 import { DEFAULT_BACKOFF } from "./http/backoff.js";
 import { HttpClient } from "./http/client.js";
@@ -9,7 +11,7 @@ import { Throttle } from "./http/throttle.js";
 import { openInputSource } from "./input/source.js";
 import { CapacityWatch } from "./pipeline/capacity-watch.js";
 import { planInput } from "./pipeline/plan.js";
-import { RunControl } from "./pipeline/run-control.js";
+import { RunControl, stopExitCode } from "./pipeline/run-control.js";
 import type { AttemptTrace, RunStats } from "./pipeline/send-batch.js";
 import { upload } from "./pipeline/upload.js";
 import { reportEncoder } from "./report/format.js";
@@ -17,10 +19,11 @@ import { duration } from "./report/format-numbers.js";
 import { checkReportPath } from "./report/preflight.js";
 import { Progress, progressMode } from "./report/progress.js";
 import { loadResumeState, settledRecords } from "./report/resume-state.js";
+import { checkRunRecord, writeRunRecord } from "./report/run-record.js";
 import type { RowStatus } from "./report/row-result.js";
 import { exitCodeFor, type RunSummary, stopMessage } from "./report/summary.js";
 import { Tally } from "./report/tally.js";
-import { ReportWriter } from "./report/writer.js";
+import { journalPath, ReportWriter } from "./report/writer.js";
 import type { RunningSandbox } from "./sandbox/server.js";
 
 /** Longest answer body read; anything longer is a broken or hostile server. */
@@ -39,39 +42,47 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
   const control = new RunControl();
   await checkReportPath(config.report, config);
   const source = await openInputSource(config.input);
-  const releaseSignals = trapSignals(control, io, config.timeoutMs);
+  /** From here on the report is written and an interrupt is handled by the upload. */
+  let sending = false;
+  const releaseSignals = trapSignals(control, io, config.timeoutMs, () => sending);
   let sandbox: RunningSandbox | undefined;
   let client: HttpClient | undefined;
   try {
+    const run = { driver: config.spec.name, target: config.target, dryRun: config.dryRun };
+    if (config.resume) await checkRunRecord(config.report, run);
     const resume = config.resume ? await loadResumeState(config.report, config.reportKind) : undefined;
     const plan = await planInput({
+      signal: control.waitSignal,
       source,
       format: config.format,
       delimiter: config.delimiter,
       header: config.header,
       column: config.column,
       spec: config.spec,
-      createDriver: (columns, keyColumn) => config.spec.create({ target: config.target, columns, keyColumn, options: config.driverOptions }),
+      createDriver: (columns, keyColumn, sample) => config.spec.create({ target: config.target, columns, keyColumn, sample, options: config.driverOptions }),
       resume: resume === undefined ? undefined : { state: resume, kind: config.reportKind },
     });
+    sending = true;
     const tally = new Tally();
     const encoder = reportEncoder(config.reportKind, plan.layout);
     const carried = resume === undefined ? undefined : countCarried(settledRecords(resume.source, config.reportKind), tally);
     const report = config.report === "-" ? ReportWriter.toStdout(encoder) : await ReportWriter.toFile(config.report, encoder, carried);
+    if (config.report !== "-") await writeRunRecord(config.report, run);
 
     const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
     let send: Parameters<typeof upload>[0]["send"];
     if (!config.dryRun) {
+      const redactor = new Redactor();
       let base = config.baseUrl;
       let auth: Auth;
       if (config.sandbox) {
         const { startSandbox } = await import("./sandbox/server.js");
         sandbox = await startSandbox();
         base = new URL(sandbox.baseUrl(config.spec.provider));
-        auth = createAuth(sandboxCredentials(config.spec.provider, sandbox), config.timeoutMs);
-      } else auth = createAuth(config.credentials ?? missing(), config.timeoutMs);
+        auth = createAuth(sandboxCredentials(config.spec.provider, sandbox), config.timeoutMs, redactor);
+      } else auth = createAuth(config.credentials ?? missing(), config.timeoutMs, redactor);
       const url = base ?? missing();
-      client = new HttpClient(url.origin, { connections: config.concurrency, timeoutMs: config.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES });
+      client = new HttpClient(url.origin, { connections: config.concurrency, timeoutMs: config.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, scrub: (text) => redactor.scrub(text) });
       send = {
         driver: plan.driver,
         client,
@@ -97,8 +108,9 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
     }), label);
     await progress.start();
     let batches: number;
+    let complete: boolean;
     try {
-      ({ batches } = await upload({
+      ({ batches, complete } = await upload({
         source,
         plan,
         batchSize: config.batchSize,
@@ -112,9 +124,11 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
     } finally {
       progress.stop();
     }
-    if (control.abandoned) {
+    // Abandoned (a second Ctrl-C) or cut short by a changed input, the report stays in its journal, with rows missing.
+    const reportAt = !complete && config.report !== "-" ? journalPath(config.report) : config.report;
+    if (!complete) {
       await report.abandon();
-      io.stderr.write(`the report is incomplete: run the same command with --resume to finish\n`);
+      io.stderr.write(`the report is incomplete (${reportAt}): run the same command with --resume to finish\n`);
     } else await report.finish();
 
     const stop = control.stopReason;
@@ -127,13 +141,19 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       requests: config.dryRun ? batches : stats.requests,
       retries: stats.retries,
       elapsed_ms: Date.now() - started,
-      report: config.report,
+      report: reportAt,
       exit_code: exitCodeFor(tally.counts, stop),
       ...(stop?.kind === "quota" ? { resume_after: new Date(stop.resumeAt).toISOString() } : {}),
       rate_limited: stats.rateLimited,
       split_requests: stats.splitRequests,
       ...(stop === undefined ? {} : { stopped: { reason: stop.kind, message: stopMessage(stop) } }),
     };
+  } catch (error) {
+    const stop = control.stopReason;
+    if (stop?.kind === "signal" && control.stopped && !sending) {
+      throw new AddlistError(`interrupted by ${stop.signal} while reading the input; nothing was sent and no report was written`, "interrupted", stopExitCode(stop));
+    }
+    throw error;
   } finally {
     releaseSignals();
     await client?.close();
@@ -150,17 +170,18 @@ async function* countCarried(records: AsyncIterable<{ status: string; line: stri
 }
 
 /**
- * The first SIGINT/SIGTERM stops the run gently (in-flight requests settle, unsent rows
- * are reported); a second, or the grace period running out, abandons it at once.
+ * The first SIGINT/SIGTERM stops the run gently: in-flight requests settle (those still
+ * running after the grace period are cut off) and every unsent row is reported. A second
+ * abandons it at once, leaving the report in its journal for `--resume`.
  */
-function trapSignals(control: RunControl, io: RunIo, timeoutMs: number): () => void {
+function trapSignals(control: RunControl, io: RunIo, timeoutMs: number, sending: () => boolean): () => void {
   let grace: NodeJS.Timeout | undefined;
   let received = 0;
   const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
     if (++received === 1) {
       control.stop({ kind: "signal", signal });
-      io.stderr.write(`\n${signal}: finishing requests in flight and writing the report (again to exit at once)\n`);
-      grace = setTimeout(() => control.abandon(), Math.min(timeoutMs, INTERRUPT_GRACE_MS));
+      if (sending()) io.stderr.write(`\n${signal}: finishing requests in flight and writing the report (again to exit at once)\n`);
+      grace = setTimeout(() => control.cutRequests(), Math.min(timeoutMs, INTERRUPT_GRACE_MS));
       grace.unref();
     } else control.abandon();
   };

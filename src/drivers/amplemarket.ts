@@ -48,8 +48,8 @@ export const amplemarket: DriverSpec = {
   rowIs: "a lead object (linkedin_url, email, title, company_name, company_domain and any other columns)",
   keyColumn: { candidates: ["linkedin_url", "email", "title"], keyName: "email", required: false },
   looksLikeKey: (cell) => isEmail(cell) || isLinkedInProfile(cell),
-  create: ({ target, columns, options }) => {
-    const type = leadType(columns, options);
+  create: ({ target, columns, sample, options }) => {
+    const type = leadType(columns, options, sample);
     return {
       name: DRIVER_NAME,
       maxBatch: 10_000,
@@ -65,9 +65,18 @@ export const amplemarket: DriverSpec = {
   },
 };
 
-/** `--type`, or inferred: a `linkedin_url` column, else `email`, else `title` and a company column. */
-function leadType(columns: readonly string[], options: DriverOptions): LeadType {
+/**
+ * `--type`, or inferred: bare values (a JSON array of strings) by what the first one is;
+ * columns by a `linkedin_url` column, else `email`, else `title` and a company column.
+ */
+function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined): LeadType {
   if (options.type !== undefined) return options.type as LeadType;
+  if (columns.length === 0) return "email"; // an empty input: nothing will be sent
+  const bare = sample === undefined ? undefined : Object.values(sample);
+  if (bare?.length === 1 && typeof bare[0] === "string") {
+    if (isLinkedInProfile(bare[0])) return "linkedin";
+    if (isEmail(bare[0])) return "email";
+  }
   const present = new Set(columns.map((column) => column.trim().toLowerCase()));
   if (present.has("linkedin_url")) return "linkedin";
   if (present.has("email")) return "email";

@@ -1,19 +1,11 @@
 import type * as z from "zod/mini";
 import type { HttpAnswer } from "../http/client.js";
+import { parseJson } from "../json.js";
 import type { ProviderError } from "./types.js";
-
-/** The answer's body as JSON, or undefined when it is not JSON (an HTML error page, say). */
-export function jsonBody(answer: HttpAnswer): unknown {
-  try {
-    return JSON.parse(answer.body);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Parses a body against the provider's documented shape; undefined when it does not match. */
 export function parseBody<T>(answer: HttpAnswer, schema: z.ZodMiniType<T>): T | undefined {
-  const result = schema.safeParse(jsonBody(answer));
+  const result = schema.safeParse(parseJson(answer.body));
   return result.success ? result.data : undefined;
 }
 

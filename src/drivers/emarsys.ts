@@ -40,8 +40,11 @@ export const emarsys: DriverSpec = {
   keyColumn: { candidates: ["external_id", "id", "email"], keyName: "external_id" },
   looksLikeKey: (cell) => isEmail(cell) || /^\d+$/.test(cell.trim()),
   create: ({ target, options, keyColumn }) => {
-    const emailKeys = options.keyId === EMAIL_FIELD_ID || keyColumn.trim().toLowerCase() === "email";
-    const keyId = options.keyId === undefined ? "" : `"key_id":${JSON.stringify(options.keyId)},`;
+    // Emails sent without key_id would be read as internal ids: an email column means field 3.
+    const emailColumn = keyColumn.trim().toLowerCase() === "email";
+    const field = options.keyId ?? (emailColumn ? EMAIL_FIELD_ID : undefined);
+    const emailKeys = field === EMAIL_FIELD_ID;
+    const keyId = field === undefined ? "" : `"key_id":${JSON.stringify(field)},`;
     return {
       name: DRIVER_NAME,
       maxBatch: 10_000,

@@ -2,17 +2,9 @@ import { amplemarket } from "./amplemarket.js";
 import { emarsys } from "./emarsys.js";
 import { leadlexCampaign } from "./leadlex-campaign.js";
 import { leadlexList } from "./leadlex-list.js";
-import type { DriverName, DriverSpec, ProviderName } from "./types.js";
+import type { DriverSpec, ProviderName } from "./types.js";
 
 export const DRIVERS: readonly DriverSpec[] = [leadlexList, leadlexCampaign, emarsys, amplemarket];
-
-export function driverSpec(name: string): DriverSpec | undefined {
-  return DRIVERS.find((spec) => spec.name === name);
-}
-
-export function isDriverName(name: string): name is DriverName {
-  return driverSpec(name) !== undefined;
-}
 
 /** Per provider: where it lives and which environment variables configure it. */
 export interface ProviderInfo {

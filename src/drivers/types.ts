@@ -89,6 +89,8 @@ export interface DriverContext {
   columns: readonly string[];
   /** The column the keys come from. */
   keyColumn: string;
+  /** The first row's values, when the columns alone say little (bare JSON values). */
+  sample?: Record<string, unknown> | undefined;
   options: DriverOptions;
 }
 

@@ -32,6 +32,8 @@ export interface HttpClientOptions {
   timeoutMs: number;
   /** Longer bodies are cut off: an answer never costs unbounded memory. */
   maxBodyBytes: number;
+  /** Applied to every answer's body and headers: removes the run's secrets if a server echoes them. */
+  scrub: (text: string) => string;
 }
 
 /** POSTs to one origin over a keep-alive pool; each request has one overall deadline. */
@@ -69,8 +71,10 @@ export class HttpClient {
         },
         Math.max(0, started + this.options.timeoutMs - Date.now()),
       );
-      const text = await answer.body.text();
-      return { status: answer.statusCode, headers: answer.headers, body: text };
+      const text = this.options.scrub(await answer.body.text());
+      const location = answer.headers.location;
+      const answerHeaders = typeof location === "string" ? { ...answer.headers, location: this.options.scrub(location) } : answer.headers;
+      return { status: answer.statusCode, headers: answerHeaders, body: text };
     } catch (error) {
       if (abort?.aborted === true) throw new TransportError("the request was abandoned", "aborted", true, { cause: error });
       if (timedOutBody) throw new TransportError(timedOut(this.options.timeoutMs), "timeout", true, { cause: error });

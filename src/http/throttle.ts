@@ -59,9 +59,9 @@ export class Throttle {
     this.window = options.concurrency;
   }
 
-  /** Concurrency the gate currently allows (for progress output). */
-  get allowedConcurrency(): number {
-    return Math.floor(this.window);
+  /** The longest wait the run sits out (`--max-wait`). */
+  get maxWaitMs(): number {
+    return this.options.maxWaitMs;
   }
 
   async acquire(signal: AbortSignal): Promise<Ticket> {
@@ -107,8 +107,10 @@ export class Throttle {
   }
 
   private onRateLimited(ticket: Ticket, headers: HeaderBag, now: number): void {
+    // A wait of nothing (Retry-After: 0, or a reset already past, as clock skew gives) is no
+    // guidance: back off anyway, or every request in flight would turn into a 429 storm.
     const told = serverWaitMs(headers, now);
-    const wait = told ?? Math.min(60_000, 1000 * 2 ** this.unexplained429s++);
+    const wait = told !== undefined && told > 0 ? told : Math.min(60_000, 1000 * 2 ** this.unexplained429s++);
     this.pausedUntil = Math.max(this.pausedUntil, now + wait);
     // Requests sent before the last adjustment report the same episode: adjust once.
     if (ticket.startedAt < this.lastAdjustAt) return;

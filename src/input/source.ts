@@ -1,9 +1,9 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import type { Stats } from "node:fs";
+import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
-import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { InputError, describeError } from "../errors.js";
 
@@ -19,6 +19,8 @@ export interface InputSource {
   /** The path the user gave, for the default report name; undefined for stdin. */
   readonly path: string | undefined;
   bytes(): AsyncIterable<Buffer>;
+  /** Whether the input is still what was opened (a file may be rewritten between reads). */
+  unchanged(): Promise<boolean>;
   dispose(): Promise<void>;
 }
 
@@ -26,20 +28,22 @@ const CHUNK = 64 * 1024;
 
 export async function openInputSource(path: string | undefined, stdin: NodeJS.ReadableStream = process.stdin): Promise<InputSource> {
   if (path === undefined || path === "-") return new SpooledSource("stdin", undefined, () => stdin);
-  let kind: "file" | "stream";
+  let opened: Stats;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new InputError(`${path} is a directory, not an input file`, "input_unreadable");
-    kind = info.isFile() ? "file" : "stream";
+    opened = await stat(path);
   } catch (error) {
-    if (error instanceof InputError) throw error;
     throw unreadable(path, error);
   }
-  if (kind === "stream") return new SpooledSource(path, path, () => createReadStream(path, { highWaterMark: CHUNK }));
+  if (opened.isDirectory()) throw new InputError(`${path} is a directory, not an input file`, "input_unreadable");
+  if (!opened.isFile()) return new SpooledSource(path, path, () => createReadStream(path, { highWaterMark: CHUNK }));
   return {
     name: path,
     path,
     bytes: () => decompressed(path, readFile(path)),
+    unchanged: async () => {
+      const now = await stat(path).catch(() => undefined);
+      return now !== undefined && now.size === opened.size && now.mtimeMs === opened.mtimeMs && now.ino === opened.ino;
+    },
     dispose: async () => {},
   };
 }
@@ -55,6 +59,7 @@ async function* readFile(path: string): AsyncGenerator<Buffer> {
 class SpooledSource implements InputSource {
   private spoolDir: string | undefined;
   private spooled = false;
+  private stream: NodeJS.ReadableStream | undefined;
 
   constructor(
     readonly name: string,
@@ -68,24 +73,49 @@ class SpooledSource implements InputSource {
   }
 
   private async *copyToSpool(): AsyncGenerator<Buffer> {
-    this.spoolDir = await mkdtemp(join(tmpdir(), "addlist-"));
-    const spool = createWriteStream(join(this.spoolDir, "input"), { mode: 0o600 });
+    let spool: FileHandle;
     try {
-      for await (const chunk of this.openStream() as AsyncIterable<Buffer | string>) {
+      this.spoolDir = await mkdtemp(join(tmpdir(), "addlist-"));
+      spool = await open(join(this.spoolDir, "input"), "wx", 0o600);
+    } catch (error) {
+      throw this.spoolFailure(error);
+    }
+    try {
+      this.stream = this.openStream();
+      for await (const chunk of this.stream as AsyncIterable<Buffer | string>) {
         const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        if (!spool.write(bytes)) await new Promise<void>((resolve) => spool.once("drain", () => resolve()));
+        try {
+          await spool.write(bytes);
+        } catch (error) {
+          throw this.spoolFailure(error);
+        }
         yield bytes;
       }
     } catch (error) {
       throw unreadable(this.name, error);
     } finally {
-      spool.end();
-      await finished(spool);
+      await spool.close();
     }
     this.spooled = true;
   }
 
+  private spoolFailure(error: unknown): InputError {
+    return new InputError(
+      `cannot keep a copy of ${this.name} to read it twice, in ${tmpdir()} (set TMPDIR to use another place): ${describeError(error)}`,
+      "spool_failed",
+      undefined,
+      { cause: error },
+    );
+  }
+
+  /** The private copy cannot change. */
+  async unchanged(): Promise<boolean> {
+    return true;
+  }
+
   async dispose(): Promise<void> {
+    // A read still waiting (a silent stdin after an interrupt) would keep the process alive.
+    (this.stream as { destroy?: () => void } | undefined)?.destroy?.();
     if (this.spoolDir !== undefined) await rm(this.spoolDir, { recursive: true, force: true });
   }
 }

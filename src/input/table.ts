@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { isReportHeader, isReportRecord, REPORT_COLUMNS } from "../report/columns.js";
+import { unneutralise } from "../report/csv-line.js";
 import { CsvSyntaxError, CsvTokenizer } from "./csv-tokenizer.js";
 import { JsonArraySplitter } from "./json-array.js";
 import { JsonRecordError } from "./json-value.js";
@@ -102,14 +103,11 @@ async function openCsv(
   const fields = head.fields;
   if (fields === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: groups };
   const hasHeader = head.headerless !== true;
-  let columns = fields;
-  let columnOffset = 0;
-  if (!hasHeader) columns = fields.map((_, i) => String(i + 1));
-  else if (isReportHeader(fields)) {
-    columnOffset = REPORT_COLUMNS.length;
-    columns = fields.slice(columnOffset);
-  }
-  return { format, delimiter, columns, columnOffset, hasHeader, records: prependGroups(early, groups) };
+  if (!hasHeader) return { format, delimiter, columns: fields.map((_, i) => String(i + 1)), columnOffset: 0, hasHeader, records: prependGroups(early, groups) };
+  if (!isReportHeader(fields)) return { format, delimiter, columns: fields, columnOffset: 0, hasHeader, records: prependGroups(early, groups) };
+  // An addlist report: its cells were guarded against spreadsheet formulas on the way out.
+  const records = mapRecords(prependGroups(early, groups), (record) => ({ ...record, value: (record.value as string[]).map(unneutralise) }));
+  return { format, delimiter, columns: fields.slice(REPORT_COLUMNS.length), columnOffset: REPORT_COLUMNS.length, hasHeader, records };
 }
 
 /** JSON records; an addlist NDJSON report's records are unwrapped to their input. */
@@ -142,6 +140,10 @@ async function* readGroups<T>(name: string, chunks: AsyncIterator<string>, split
     throw asInputError(name, error, () => splitter.nextLine);
   }
   if (group.length > 0) yield group;
+}
+
+async function* mapRecords(groups: AsyncIterable<InputRecord[]>, map: (record: InputRecord) => InputRecord): AsyncGenerator<InputRecord[]> {
+  for await (const group of groups) yield group.map(map);
 }
 
 async function* prependGroups(first: InputRecord[][], rest: AsyncIterator<InputRecord[]>): AsyncGenerator<InputRecord[]> {

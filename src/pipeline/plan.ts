@@ -20,14 +20,15 @@ export interface PlanRequest {
   header: "yes" | "no" | "auto";
   column: string | undefined;
   spec: DriverSpec;
-  createDriver(columns: readonly string[], keyColumn: string): Driver;
+  createDriver(columns: readonly string[], keyColumn: string, sample?: Record<string, unknown>): Driver;
   resume: { state: ResumeState; kind: ReportKind } | undefined;
+  /** Aborts the read (an interrupt): the plan then throws the signal's reason. */
+  signal: AbortSignal;
 }
 
 /** What the first full read of the input settled, for the upload to read it again the same way. */
 export interface Plan {
   tableOptions: TableOptions;
-  format: InputFormat;
   rows: number;
   access: RowAccess;
   layout: ReportLayout;
@@ -38,9 +39,19 @@ export interface Plan {
  * The first pass: reads the whole input before anything is sent, so that a malformed file
  * sends nothing. It settles the format, the key column and the report's columns, counts the
  * rows (for progress), and, on `--resume`, checks that the input is the one the report
- * describes.
+ * describes. An abort ends it at once, even while a read waits (a silent stdin): the read
+ * is left to the source's disposal.
  */
 export async function planInput(request: PlanRequest): Promise<Plan> {
+  const { signal } = request;
+  signal.throwIfAborted();
+  const planning = readPlan(request);
+  planning.catch(() => {}); // after an abort, its failure is of no interest
+  const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+  return Promise.race([planning, aborted]);
+}
+
+async function readPlan(request: PlanRequest): Promise<Plan> {
   const { source, spec } = request;
   const keyColumn = { column: request.column, ...spec.keyColumn };
   const table = await openTable(source, {
@@ -57,17 +68,21 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
   let driver: Driver | undefined;
   if (csv) {
     access = csvRowAccess(source.name, table, keyColumn);
-    driver = request.createDriver(table.columns ?? [], access.keyColumn);
+    // Without a header, the first row is data and tells more than the column numbers.
+    if (table.hasHeader) driver = request.createDriver(table.columns ?? [], access.keyColumn);
   }
   const fields = new Set<string>();
   let rows = 0;
   for await (const group of table.records) {
     for (const record of group) {
       rows++;
+      if (csv && driver === undefined && access !== undefined) driver = request.createDriver(table.columns ?? [], access.keyColumn, access.values(record));
       if (!csv) {
         if (access === undefined) {
           access = jsonRowAccess(source.name, isObject(record.value) ? record.value : undefined, keyColumn);
-          driver = request.createDriver(isObject(record.value) ? Object.keys(record.value) : [access.keyColumn], access.keyColumn);
+          driver = isObject(record.value)
+            ? request.createDriver(Object.keys(record.value), access.keyColumn)
+            : request.createDriver([access.keyColumn], access.keyColumn, access.values(record));
         }
         if (isObject(record.value) && fields.size < MAX_JSON_FIELDS) for (const name in record.value) fields.add(name);
       }
@@ -75,7 +90,7 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
     }
   }
   access ??= jsonRowAccess(source.name, undefined, keyColumn);
-  driver ??= request.createDriver([access.keyColumn], access.keyColumn);
+  driver ??= request.createDriver(csv ? (table.columns ?? []) : [access.keyColumn], access.keyColumn);
   const resume = request.resume?.state;
   if (resume !== undefined && (resume.rows > rows || (resume.complete && resume.rows !== rows))) {
     throw changed(source.name, resume, `it has ${rows} rows, the report has ${resume.rows}`);
@@ -87,7 +102,6 @@ export async function planInput(request: PlanRequest): Promise<Plan> {
       header: table.hasHeader ? "yes" : "no",
       maxRecordChars: MAX_RECORD_CHARS,
     },
-    format: table.format,
     rows,
     access,
     layout: csv ? csvLayout(table) : jsonLayout([...fields], access),

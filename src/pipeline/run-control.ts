@@ -9,17 +9,21 @@ export type StopReason =
   | { kind: "quota"; resumeAt: number }
   /** Batch after batch failed: the provider looks down. */
   | { kind: "breaker"; message: string }
+  /** The input could no longer be read the way the first pass read it. */
+  | { kind: "input"; message: string }
   | { kind: "signal"; signal: "SIGINT" | "SIGTERM" };
 
 /**
  * The run's stop switch. Stopping ends all waiting (rate-limit pauses, backoffs, queued
- * batches) at once, but lets requests already in flight finish; `abandon` (a second
- * Ctrl-C) cuts those too.
+ * batches) at once, but lets requests already in flight finish; `cutRequests` cuts those
+ * too (the interrupt grace period is over), and `abandon` (a second Ctrl-C) also stops
+ * reading the input, leaving rows without a record.
  */
 export class RunControl {
   private reason: StopReason | undefined;
   private readonly waits = new AbortController();
   private readonly requests = new AbortController();
+  private abandonedRun = false;
 
   constructor() {
     // Every request and every wait listens on these: up to 64 of each at once, by design.
@@ -32,7 +36,7 @@ export class RunControl {
 
   /** True after a second interrupt: stop reading, exit as soon as the report is flushed. */
   get abandoned(): boolean {
-    return this.requests.signal.aborted;
+    return this.abandonedRun;
   }
 
   get stopReason(): StopReason | undefined {
@@ -56,8 +60,13 @@ export class RunControl {
     this.waits.abort(new Error("the run is stopping"));
   }
 
+  cutRequests(): void {
+    this.requests.abort(new Error("the requests in flight were cut off"));
+  }
+
   abandon(): void {
-    this.requests.abort(new Error("the run was abandoned"));
+    this.abandonedRun = true;
+    this.cutRequests();
   }
 
   /** The code and message for rows left unsent because of the stop. */
@@ -70,6 +79,7 @@ export class RunControl {
       case "quota":
         return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
       case "breaker":
+      case "input":
         return { code: "run_stopped", message: `not sent: the run stopped (${reason.message})` };
       case "signal":
         return { code: "interrupted", message: `not sent: the run was interrupted (${reason.signal})` };
@@ -81,6 +91,7 @@ export function stopExitCode(reason: StopReason): ExitCode {
   switch (reason.kind) {
     case "provider":
     case "breaker":
+    case "input":
       return ExitCode.stopped;
     case "quota":
       return ExitCode.quota;

@@ -8,7 +8,7 @@ import { header, serverWaitMs } from "../http/retry-timing.js";
 import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
 import type { InputRecord } from "../input/table.js";
 import type { RowResult, RowStatus } from "../report/row-result.js";
-import type { CapacityWatch } from "./capacity-watch.js";
+import { type CapacityWatch, inDoubt } from "./capacity-watch.js";
 import type { RunControl } from "./run-control.js";
 
 /**
@@ -21,8 +21,9 @@ export interface PendingRow extends RowResult {
   ambiguous: boolean;
 }
 
-export function pendingRow(record: InputRecord, check: AcceptedRow): PendingRow {
-  return { record, key: check.key, status: "not_sent", code: undefined, message: undefined, attempts: 0, httpStatus: undefined, check, ambiguous: false };
+/** `ambiguous`: an earlier run's request may already have applied the row (see ResumeState). */
+export function pendingRow(record: InputRecord, check: AcceptedRow, ambiguous: boolean): PendingRow {
+  return { record, key: check.key, status: "not_sent", code: undefined, message: undefined, attempts: 0, httpStatus: undefined, check, ambiguous };
 }
 
 export interface RunStats {
@@ -71,7 +72,11 @@ type PartVerdict = (BatchVerdict | { kind: "unsent" }) & { startedAs?: number };
  * drops rows the provider names and re-sends the rest, halves batches refused without
  * names, and reports every row exactly once. Returns whether the batch failed outright.
  */
-export async function settleBatch(batch: PendingRow[], ctx: SendContext): Promise<{ failed: boolean }> {
+/**
+ * `confirming`: the batch is re-sent only to learn whether held rows made it into a capped
+ * list, so a partial answer is no longer held but left in doubt.
+ */
+export async function settleBatch(batch: PendingRow[], ctx: SendContext, confirming = false): Promise<{ failed: boolean }> {
   const parts: PendingRow[][] = [batch];
   let splitBudget = MAX_SPLIT_REQUESTS;
   let failed = false;
@@ -81,8 +86,9 @@ export async function settleBatch(batch: PendingRow[], ctx: SendContext): Promis
       case "settled": {
         const results = part.map((row, i) => settledResult(row, verdict.outcomes[i]));
         if (verdict.roomLeft === true && verdict.startedAs !== undefined) ctx.settle(ctx.capacity.roomShown(verdict.startedAs));
-        if (verdict.provisional === true) ctx.capacity.hold(results, ctx.stats.requests);
-        else ctx.settle(results);
+        if (verdict.provisional !== true) ctx.settle(results);
+        else if (!confirming) ctx.capacity.hold(results, ctx.stats.requests);
+        else ctx.settle(results.map((row) => inDoubt(row, "unconfirmed", "whether the list's cap left some of these out is unknown; run again with --resume")));
         break;
       }
       case "reject_rows": {
@@ -137,14 +143,12 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       else if (!ctx.control.stopped) throw error;
       return { kind: "unsent" };
     }
-    let headers: Record<string, string>;
-    try {
-      headers = await ctx.auth.headers();
-    } catch (error) {
+    const auth = await authStep(() => ctx.auth.headers(ctx.control.requestSignal), ctx);
+    if (!auth.ok) {
       ctx.throttle.release(ticket);
-      if (!(error instanceof AddlistError)) throw error;
-      return { kind: "stop", code: error.code, message: error.message };
+      return auth.verdict;
     }
+    const headers = auth.value;
     for (const row of part) row.attempts++;
     const startedAs = ++ctx.stats.requests;
     const started = ctx.clock.now();
@@ -172,17 +176,39 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       for (const row of part) row.ambiguous = true;
       const error = ctx.driver.describeError(answer);
       if (retry >= ctx.retries) return { kind: "fail", code: error.code, message: `${error.message} (${attempts(retry)})` };
-      const told = serverWaitMs(answer.headers, ctx.clock.now());
-      if (!(await pause(Math.max(told ?? 0, backoffMs(ctx.backoff, retry++)), ctx))) return { kind: "unsent" };
+      const told = serverWaitMs(answer.headers, ctx.clock.now()) ?? 0;
+      // A provider down for longer than the user will wait is a quota, not a blip.
+      if (told > ctx.throttle.maxWaitMs) {
+        ctx.control.stop({ kind: "quota", resumeAt: ctx.clock.now() + told });
+        return { kind: "unsent" };
+      }
+      if (!(await pause(Math.max(told, backoffMs(ctx.backoff, retry++)), ctx))) return { kind: "unsent" };
       continue;
     }
     if (answer.status === 413) return { kind: "split", code: "payload_too_large", message: "the provider refused the request as too large (HTTP 413)" };
     if (answer.status >= 300 && answer.status < 400) return redirected(answer);
     if (answer.status === 401 && !refreshed && ctx.auth.refresh !== undefined) {
       refreshed = true;
-      if (await ctx.auth.refresh()) continue;
+      const refresh = ctx.auth.refresh;
+      const renewed = await authStep(() => refresh(ctx.control.requestSignal), ctx);
+      if (!renewed.ok) return renewed.verdict;
+      if (renewed.value) continue;
     }
     return { ...ctx.driver.interpret(answer, sent), startedAs };
+  }
+}
+
+/**
+ * Runs a step of authentication (fetching or renewing a token): a refusal becomes a
+ * run-level stop, an abandoned run leaves the rows unsent.
+ */
+async function authStep<T>(step: () => Promise<T>, ctx: SendContext): Promise<{ ok: true; value: T } | { ok: false; verdict: PartVerdict }> {
+  try {
+    return { ok: true, value: await step() };
+  } catch (error) {
+    if (error instanceof AddlistError) return { ok: false, verdict: { kind: "stop", code: error.code, message: error.message } };
+    if (ctx.control.requestSignal.aborted) return { ok: false, verdict: { kind: "unsent" } };
+    throw error;
   }
 }
 
@@ -215,7 +241,7 @@ function attempts(retries: number): string {
   return retries === 0 ? "no retries" : `after ${retries + 1} attempts`;
 }
 
-function settledResult(row: PendingRow, outcome: RowOutcome | undefined): RowResult {
+function settledResult(row: PendingRow, outcome: RowOutcome | undefined): PendingRow {
   if (outcome === undefined) return result(row, "failed", { code: "bad_response", message: "the provider's answer has no outcome for this row" });
   // "Already there" after an attempt that may have applied proves nothing about who added it.
   if (outcome.status === "already_present" && row.ambiguous) {
@@ -226,10 +252,11 @@ function settledResult(row: PendingRow, outcome: RowOutcome | undefined): RowRes
 
 /** Rows not sent because the run stopped: `failed` if an earlier attempt may have applied. */
 function unsent(row: PendingRow, why: ProviderError): RowResult {
-  return result(row, row.ambiguous ? "failed" : "not_sent", why);
+  if (!row.ambiguous) return result(row, "not_sent", why);
+  return result(row, "failed", { code: why.code, message: `an earlier attempt may have applied; then ${why.message.replace(/^not sent: /, "")}` });
 }
 
-function result(row: PendingRow, status: RowStatus, detail: Partial<ProviderError> | undefined): RowResult {
+function result(row: PendingRow, status: RowStatus, detail: Partial<ProviderError> | undefined): PendingRow {
   row.status = status;
   row.code = detail?.code;
   row.message = detail?.message;

@@ -1,3 +1,4 @@
+import { InputError } from "../errors.js";
 import type { InputSource } from "../input/source.js";
 import { openTable } from "../input/table.js";
 import type { ResumeState } from "../report/resume-state.js";
@@ -8,6 +9,7 @@ import { Batcher } from "./batcher.js";
 import { Dispatcher } from "./dispatcher.js";
 import type { Plan } from "./plan.js";
 import type { RunControl } from "./run-control.js";
+import { inDoubt } from "./capacity-watch.js";
 import { BREAKER_THRESHOLD, type PendingRow, pendingRow, type SendContext, settleBatch } from "./send-batch.js";
 
 export interface UploadRequest {
@@ -28,9 +30,10 @@ export interface UploadRequest {
  * The second pass: checks and dedupes every row, batches the rest and sends them with
  * bounded concurrency, writing each row's result as it settles. When the run stops early
  * it keeps reading, so that every remaining row still gets its record (`not_sent`).
- * Returns the number of requests planned (the batches formed).
+ * Returns the number of requests planned (the batches formed), and whether every row got
+ * its record (not so when the run was abandoned or the input changed under it).
  */
-export async function upload(request: UploadRequest): Promise<{ batches: number }> {
+export async function upload(request: UploadRequest): Promise<{ batches: number; complete: boolean }> {
   const { plan, control, resume, report } = request;
   const { driver, access } = plan;
   const settle = (results: RowResult[]): void => {
@@ -47,38 +50,69 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
     await dispatch.submit(batch);
   };
 
-  const table = await openTable(request.source, plan.tableOptions);
-  for await (const group of table.records) {
-    if (control.abandoned) break;
-    const local: RowResult[] = [];
-    for (const record of group) {
-      const check = driver.check(record, access);
-      if (resume?.isSettled(record.row) === true) {
-        if (check.ok) seen.add(check.identity); // later copies are still duplicates
-        continue;
-      }
-      if (!check.ok) {
-        local.push({ record, key: check.key, status: "invalid", code: check.code, message: check.message, attempts: 0 });
-      } else if (!seen.add(check.identity)) {
-        local.push({ record, key: check.key, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row", attempts: 0 });
-      } else if (control.stopped) {
-        local.push({ record, key: check.key, status: "not_sent", ...control.unsentBecause(), attempts: 0 });
-      } else {
-        const batch = batcher.add(pendingRow(record, check));
-        if (batch !== undefined) {
-          settle(local.splice(0));
-          await submit(batch);
-        }
-      }
-    }
-    settle(local);
-    await report.drained();
+  if (!(await request.source.unchanged())) {
+    throw new InputError(`${request.source.name} changed after it was checked; nothing was sent. Run again.`, "input_changed");
+  }
+  let complete = true;
+  try {
+    await readRows();
+  } catch (error) {
+    // The file changed under the second read: what was sent stays recorded, the rest cannot be.
+    if (!(error instanceof InputError)) throw error;
+    control.stop({ kind: "input", message: error.message });
+    complete = false;
   }
   const last = batcher.flush();
   if (last !== undefined && !control.abandoned) await submit(last);
   await dispatch.drain();
-  if (request.send !== undefined) settle(request.send.capacity.release());
-  return { batches };
+  if (request.send !== undefined) await confirmHeld({ ...request.send, settle }, control);
+  return { batches, complete: complete && !control.abandoned };
+
+  async function readRows(): Promise<void> {
+    const table = await openTable(request.source, plan.tableOptions);
+    for await (const group of table.records) {
+      if (control.abandoned) break;
+      const local: RowResult[] = [];
+      for (const record of group) {
+        const check = driver.check(record, access);
+        if (resume?.isSettled(record.row) === true) {
+          if (check.ok) seen.add(check.identity); // later copies are still duplicates
+          continue;
+        }
+        if (!check.ok) {
+          local.push({ record, key: check.key, status: "invalid", code: check.code, message: check.message, attempts: 0 });
+        } else if (!seen.add(check.identity)) {
+          local.push({ record, key: check.key, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row", attempts: 0 });
+        } else if (control.stopped) {
+          local.push({ record, key: check.key, status: "not_sent", ...control.unsentBecause(), attempts: 0 });
+        } else {
+          const batch = batcher.add(pendingRow(record, check, resume?.mayHaveApplied(record.row) === true));
+          if (batch !== undefined) {
+            settle(local.splice(0));
+            await submit(batch);
+          }
+        }
+      }
+      settle(local);
+      await report.drained();
+    }
+  }
+}
+
+/**
+ * Batches a capped list answered only partly, with no later request to tell whether the
+ * cap or duplicates left leads out, are sent once more (adding to a lead list is
+ * idempotent): "none added" proves them all in the list, a 409 proves it full.
+ */
+async function confirmHeld(ctx: SendContext, control: RunControl): Promise<void> {
+  for (const rows of ctx.capacity.take()) {
+    if (control.stopped) ctx.settle(rows.map((row) => inDoubt(row, "unconfirmed", "the run stopped before this could be confirmed")));
+    else {
+      // Their request was applied in part: whatever the confirmation finds, some may be ours.
+      for (const row of rows) row.ambiguous = true;
+      await settleBatch(rows, ctx, true);
+    }
+  }
 }
 
 interface BatchRunner {

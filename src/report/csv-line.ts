@@ -13,6 +13,11 @@ export function neutralise(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
+/** The cell as it was before `neutralise`, for a report read back as input. */
+export function unneutralise(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
 export function csvCell(cell: string): string {
   if (!SPECIAL.test(cell)) return cell;
   const safe = neutralise(cell);

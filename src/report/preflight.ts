@@ -1,6 +1,7 @@
 import { open, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { describeError, UsageError } from "../errors.js";
+import { readRunRecord } from "./run-record.js";
 import { journalPath } from "./writer.js";
 
 /**
@@ -16,9 +17,12 @@ export async function checkReportPath(path: string, options: { resume: boolean; 
   }
   await probeWritable(path, directory);
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory() === true) throw new UsageError(`the report path ${path} is a directory`, "report_unwritable");
+  if (existing !== undefined && !existing.isFile()) {
+    // Renaming the finished report into place would replace it (a device, /dev/null…).
+    throw new UsageError(`the report path ${path} is not a regular file (to discard the report: --report - and redirect standard output)`, "report_unwritable");
+  }
   if (options.resume || options.force) return;
-  if (existing !== undefined) {
+  if (existing !== undefined && (await readRunRecord(path))?.dryRun !== true) {
     throw new UsageError(`the report ${path} already exists: use --resume to continue that run, or --force to overwrite it`, "report_exists");
   }
   if (await exists(journalPath(path))) {

@@ -1,5 +1,5 @@
 import type { Ora } from "ora";
-import { duration, thousands } from "./format-numbers.js";
+import { counted, duration, thousands } from "./format-numbers.js";
 import { ROW_STATUSES, type StatusCounts } from "./row-result.js";
 
 export interface ProgressSnapshot {
@@ -7,8 +7,6 @@ export interface ProgressSnapshot {
   rowsTotal: number;
   counts: StatusCounts;
   requests: number;
-  /** Something worth saying now, e.g. a rate-limit pause. */
-  note?: string | undefined;
 }
 
 export type ProgressMode = "spinner" | "lines" | "off";
@@ -17,7 +15,8 @@ export type ProgressMode = "spinner" | "lines" | "off";
 export function progressMode(enabled: boolean, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): ProgressMode {
   if (!enabled) return "off";
   const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false";
-  return stream.isTTY === true && !ci ? "spinner" : "lines";
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner redraw forever.
+  return stream.isTTY === true && !ci && (stream.columns ?? 0) > 0 ? "spinner" : "lines";
 }
 
 const SPINNER_EVERY_MS = 200;
@@ -27,6 +26,8 @@ export class Progress {
   private spinner: Ora | undefined;
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  /** Rows already settled when this run started (carried over by --resume). */
+  private doneAtStart = 0;
 
   constructor(
     private readonly mode: ProgressMode,
@@ -37,6 +38,7 @@ export class Progress {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
+    this.doneAtStart = this.snapshot().rowsDone;
     if (this.mode === "off") return;
     if (this.mode === "spinner") {
       // Loaded only for a terminal: it is the heaviest module, and CI or cron never shows it.
@@ -48,16 +50,6 @@ export class Progress {
       this.timer = setInterval(() => this.line(`${this.label}: ${this.describe()}`), LINE_EVERY_MS);
     }
     this.timer.unref();
-  }
-
-  /** Prints a message without garbling the spinner. */
-  notice(message: string): void {
-    if (this.mode === "off") return;
-    if (this.spinner !== undefined) {
-      this.spinner.clear();
-      this.stream.write(`${message}\n`);
-      this.spinner.render();
-    } else this.line(message);
   }
 
   stop(): void {
@@ -75,15 +67,14 @@ export class Progress {
   private describe(): string {
     const now = this.snapshot();
     const elapsed = Math.max(1, Date.now() - this.startedAt);
-    const rate = (now.rowsDone / elapsed) * 1000;
+    const rate = ((now.rowsDone - this.doneAtStart) / elapsed) * 1000;
     const share = now.rowsTotal > 0 ? ` (${((now.rowsDone / now.rowsTotal) * 100).toFixed(1)}%)` : "";
     const left = now.rowsTotal - now.rowsDone;
     const eta = rate > 0 && left > 0 ? `, ETA ${duration((left / rate) * 1000)}` : "";
     const counts = ROW_STATUSES.filter((status) => now.counts[status] > 0)
       .map((status) => `${status} ${thousands(now.counts[status])}`)
       .join(", ");
-    const note = now.note === undefined ? "" : ` — ${now.note}`;
-    return `${thousands(now.rowsDone)}/${thousands(now.rowsTotal)} rows${share}, ${thousands(rate)} rows/s${eta}, ${thousands(now.requests)} requests${counts ? `; ${counts}` : ""}${note}`;
+    return `${thousands(now.rowsDone)}/${thousands(now.rowsTotal)} rows${share}, ${thousands(rate)} rows/s${eta}, ${counted(now.requests, "request")}${counts ? `; ${counts}` : ""}`;
   }
 
   private line(text: string): void {

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { InputError } from "../errors.js";
 import { CsvSyntaxError, CsvTokenizer } from "../input/csv-tokenizer.js";
-import { decodeText } from "../input/text.js";
+import { decodeText, TextDecodeError } from "../input/text.js";
 import { murmur3x86_128 } from "../rows/murmur3.js";
 import { isReportHeader } from "./columns.js";
 import { csvLine } from "./csv-line.js";
@@ -12,13 +12,15 @@ import { journalPath } from "./writer.js";
 
 /**
  * What an earlier run's report says, for `--resume`: which rows are settled (never sent
- * again) and, per row, a hash of its key, so that a changed input is noticed before
- * anything is sent. Read from the journal of an interrupted run if there is one, else from
- * the finished report. A last record cut short by a crash is ignored: that row is retried.
+ * again), which may have been applied without our knowing, and, per row, a hash of its
+ * key, so that a changed input is noticed before anything is sent. Read from the journal
+ * of an interrupted run if there is one, else from the finished report. A last record cut
+ * short by a crash is ignored: that row is retried.
  */
 export class ResumeState {
   private settledBits: Uint8Array = new Uint8Array(1024);
   private seenBits: Uint8Array = new Uint8Array(1024);
+  private failedBits: Uint8Array = new Uint8Array(1024);
   private keyHashes = new Uint32Array(8192);
   /** The highest row number in the report. */
   rows = 0;
@@ -32,22 +34,33 @@ export class ResumeState {
   ) {}
 
   isSettled(row: number): boolean {
-    return ((this.settledBits[row >> 3] ?? 0) & (1 << (row & 7))) !== 0;
+    return has(this.settledBits, row);
+  }
+
+  /**
+   * Whether a request carrying the row may have been applied: its last record is `failed`
+   * (outcome unknown), or it has no record in the journal of a run that crashed (it may
+   * have been in flight, or settled but not yet written). Such a row found "already there"
+   * on resume is `added_or_present`, not `already_present`.
+   */
+  mayHaveApplied(row: number): boolean {
+    return has(this.failedBits, row) || (!this.complete && !has(this.seenBits, row));
   }
 
   /** Undefined when the report has no record for the row. */
   keyHash(row: number): number | undefined {
-    return ((this.seenBits[row >> 3] ?? 0) & (1 << (row & 7))) !== 0 ? this.keyHashes[row] : undefined;
+    return has(this.seenBits, row) ? this.keyHashes[row] : undefined;
   }
 
-  add(row: number, key: string, settled: boolean): void {
+  add(row: number, key: string, status: string): void {
     this.ensure(row);
-    this.seenBits[row >> 3] = (this.seenBits[row >> 3] ?? 0) | (1 << (row & 7));
+    set(this.seenBits, row);
     this.keyHashes[row] = reportKeyHash(key);
-    if (settled && !this.isSettled(row)) {
-      this.settledBits[row >> 3] = (this.settledBits[row >> 3] ?? 0) | (1 << (row & 7));
+    if (SETTLED_STATUSES.has(status) && !this.isSettled(row)) {
+      set(this.settledBits, row);
       this.settled++;
     }
+    if (status === "failed") set(this.failedBits, row);
     this.rows = Math.max(this.rows, row);
   }
 
@@ -60,7 +73,16 @@ export class ResumeState {
     this.keyHashes = hashes;
     this.settledBits = grown(this.settledBits, size / 8 + 1);
     this.seenBits = grown(this.seenBits, size / 8 + 1);
+    this.failedBits = grown(this.failedBits, size / 8 + 1);
   }
+}
+
+function has(bits: Uint8Array, row: number): boolean {
+  return ((bits[row >> 3] ?? 0) & (1 << (row & 7))) !== 0;
+}
+
+function set(bits: Uint8Array, row: number): void {
+  bits[row >> 3] = (bits[row >> 3] ?? 0) | (1 << (row & 7));
 }
 
 function grown(bits: Uint8Array, size: number): Uint8Array {
@@ -94,7 +116,7 @@ export async function loadResumeState(reportPath: string, kind: ReportKind): Pro
   const found = await resumeSource(reportPath);
   if (found === undefined) return undefined;
   const state = new ResumeState(found.path, found.complete);
-  for await (const record of reportRecords(found.path, kind)) state.add(record.row, record.key, SETTLED_STATUSES.has(record.status));
+  for await (const record of reportRecords(found.path, kind)) state.add(record.row, record.key, record.status);
   return state;
 }
 
@@ -114,8 +136,14 @@ interface StoredRecord {
 
 async function* reportRecords(path: string, kind: ReportKind): AsyncGenerator<StoredRecord> {
   const text = decodeText(createReadStream(path, { highWaterMark: 64 * 1024 }));
-  if (kind === "ndjson") yield* ndjsonRecords(path, text);
-  else yield* csvRecords(path, text);
+  try {
+    if (kind === "ndjson") yield* ndjsonRecords(path, text);
+    else yield* csvRecords(path, text);
+  } catch (error) {
+    // Bytes that are not text (a disk that filled up, a power cut) make the report unusable.
+    if (error instanceof TextDecodeError) throw damaged(path, 0, `it holds ${error.message}`);
+    throw error;
+  }
 }
 
 async function* csvRecords(path: string, text: AsyncIterable<string>): AsyncGenerator<StoredRecord> {
@@ -168,5 +196,6 @@ async function* ndjsonRecords(path: string, text: AsyncIterable<string>): AsyncG
 }
 
 function damaged(path: string, line: number, why: string): InputError {
-  return new InputError(`cannot resume from ${path}: line ${line}: ${why}. Use --force to start over.`, "report_damaged", line);
+  const where = line > 0 ? `line ${line}: ` : "";
+  return new InputError(`cannot resume from ${path}: ${where}${why}. Use --force to start over.`, "report_damaged", line > 0 ? line : undefined);
 }

@@ -1,6 +1,6 @@
 import { ExitCode } from "../errors.js";
 import { type StopReason, stopExitCode } from "../pipeline/run-control.js";
-import { duration, thousands } from "./format-numbers.js";
+import { counted, duration, thousands } from "./format-numbers.js";
 import { ROW_STATUSES, type StatusCounts, SUCCESS_STATUSES } from "./row-result.js";
 
 /** The run's summary: printed for people on stderr, or as one JSON object with `--json`. */
@@ -35,9 +35,11 @@ export function stopMessage(stop: StopReason): string {
     case "provider":
       return stop.listFull === true ? `the list is full (${stop.code}: ${stop.message})` : `the provider refused the run (${stop.code}: ${stop.message})`;
     case "quota":
-      return `the provider's quota is used up until ${new Date(stop.resumeAt).toISOString()} (longer than --max-wait)`;
+      return `the provider asked to wait until ${new Date(stop.resumeAt).toISOString()}, longer than --max-wait (a quota or a long rate-limit pause)`;
     case "breaker":
       return stop.message;
+    case "input":
+      return `the input changed while it was being sent (${stop.message}); the report lacks the rows not read`;
     case "signal":
       return `interrupted by ${stop.signal}`;
   }
@@ -46,15 +48,16 @@ export function stopMessage(stop: StopReason): string {
 export function summaryText(summary: RunSummary): string {
   const verb = summary.dry_run ? "planned" : "sent";
   const lines = [
-    `${summary.driver} → ${summary.target}: ${thousands(summary.rows)} rows in ${duration(summary.elapsed_ms)}; ${thousands(summary.requests)} requests ${verb}, ${thousands(summary.retries)} retries, ${thousands(summary.rate_limited)} rate-limited, ${thousands(summary.split_requests)} split`,
+    `${summary.driver} → ${summary.target}: ${counted(summary.rows, "row")} in ${duration(summary.elapsed_ms)}; ${counted(summary.requests, "request")} ${verb}, ${counted(summary.retries, "retry", "retries")}, ${thousands(summary.rate_limited)} rate-limited, ${thousands(summary.split_requests)} split`,
   ];
   const width = Math.max(...ROW_STATUSES.map((status) => status.length));
   for (const status of ROW_STATUSES) {
     if (summary.counts[status] > 0) lines.push(`  ${status.padEnd(width)}  ${thousands(summary.counts[status]).padStart(10)}`);
   }
-  lines.push(`report: ${summary.report}`);
+  lines.push(`report: ${summary.report === "-" ? "standard output" : summary.report}`);
   if (summary.stopped !== undefined) lines.push(`stopped: ${summary.stopped.message}; unsent rows are not_sent in the report`);
   if (summary.resume_after !== undefined) lines.push(`resume after ${summary.resume_after} with the same command and --resume`);
+  else if (summary.stopped?.reason === "provider") lines.push("once the cause is fixed, the same command with --resume sends the rest");
   else if (summary.stopped !== undefined) lines.push("to finish later, run the same command with --resume");
   lines.push(`exit ${summary.exit_code}: ${exitMeaning(summary.exit_code, summary.dry_run)}`);
   return `${lines.join("\n")}\n`;

@@ -181,9 +181,15 @@ function fileSink(handle: FileHandle): Sink {
 
 function stdoutSink(): Sink {
   const stdout = process.stdout;
+  // A reader that goes away (`| head`) makes stdout emit EPIPE: record it, do not crash.
+  let broken: Error | undefined;
+  stdout.on("error", (error) => {
+    broken ??= error;
+  });
   return {
     write: (text) =>
       new Promise((resolve, reject) => {
+        if (broken !== undefined) return reject(broken);
         stdout.write(text, (error) => (error ? reject(error) : resolve()));
       }),
     sync: async () => {},

@@ -25,7 +25,7 @@ export interface KeyColumnRequest {
 /** CSV: the key column is found in the header. */
 export function csvRowAccess(name: string, table: Table, request: KeyColumnRequest): RowAccess {
   const columns = table.columns ?? [];
-  const index = findColumn(columns, request, () => `${name} has no key column: expected ${expected(request)}; the columns found are: ${listed(columns)}`);
+  const index = findColumn(name, columns, request, "column", "the columns found are");
   const offset = table.columnOffset;
   const keyColumn = columns[index] ?? request.keyName;
   return {
@@ -48,7 +48,7 @@ export function jsonRowAccess(name: string, firstObject: Record<string, unknown>
   let keyColumn = request.keyName;
   if (firstObject !== undefined) {
     const fields = Object.keys(firstObject);
-    const index = findColumn(fields, request, () => `${name} has no key field: expected ${expected(request)}; the first object's fields are: ${listed(fields)}`);
+    const index = findColumn(name, fields, request, "field", "the first object's fields are");
     keyColumn = fields[index] ?? request.keyName;
   }
   return {
@@ -62,17 +62,19 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function findColumn(columns: readonly string[], request: KeyColumnRequest, missing: () => string): number {
+/** The key column's index; -1 when there is none to find (an empty file, or optional). */
+function findColumn(name: string, columns: readonly string[], request: KeyColumnRequest, kind: "column" | "field", found: string): number {
+  if (columns.length === 0) return -1; // an empty file: no rows to read a key from
   const wanted = request.column !== undefined ? [request.column] : request.candidates;
-  for (const name of wanted) {
-    const exact = indexesOf(columns, (column) => column === name);
-    const loose = exact.length > 0 ? exact : indexesOf(columns, (column) => column.trim().toLowerCase() === name.trim().toLowerCase());
-    if (loose.length > 1) throw new InputError(`the column "${name}" appears ${loose.length} times in the header`, "ambiguous_key_column", 1);
+  for (const want of wanted) {
+    const exact = indexesOf(columns, (column) => column === want);
+    const loose = exact.length > 0 ? exact : indexesOf(columns, (column) => column.trim().toLowerCase() === want.trim().toLowerCase());
+    if (loose.length > 1) throw new InputError(`${name}: line 1: the ${kind} "${want}" appears ${loose.length} times`, "ambiguous_key_column", 1);
     if (loose[0] !== undefined) return loose[0];
   }
   if (request.column === undefined && columns.length === 1) return 0;
   if (request.column === undefined && request.required === false) return -1;
-  throw new InputError(missing(), "key_column_missing", 1);
+  throw new InputError(`${name} has no key ${kind}: expected ${expected(request)}; ${found}: ${listed(columns)}`, "key_column_missing", 1);
 }
 
 function indexesOf(columns: readonly string[], matches: (column: string) => boolean): number[] {

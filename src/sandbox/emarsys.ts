@@ -48,7 +48,7 @@ function issueToken(request: SandboxRequest, context: RouteContext): SandboxAnsw
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? "");
   const [clientId, clientSecret] = Buffer.from(basic?.[1] ?? "", "base64").toString("utf8").split(":");
   if (!/grant_type=client_credentials/.test(request.rawBody)) return { status: 400, body: { error: "unsupported_grant_type" } };
-  if (!clientId || !clientSecret || rules.invalidToken(clientSecret)) return { status: 401, body: { error: "invalid_client" } };
+  if (!clientId || !clientSecret || rules.invalidToken(clientSecret) || context.state.clientsRevoked) return { status: 401, body: { error: "invalid_client" } };
   const token = `sandbox-${randomBytes(12).toString("hex")}`;
   context.state.tokens.set(token, Date.now() + context.tokenTtlSeconds * 1000);
   return { status: 200, body: { access_token: token, token_type: "Bearer", expires_in: context.tokenTtlSeconds } };

@@ -38,7 +38,10 @@ export async function serveSandbox(options: Options): Promise<number> {
 function sandboxOptions(options: Options): SandboxOptions {
   const whole = (name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number => {
     const number = Number(value);
-    if (!Number.isInteger(number) || number < 0 || number > max) throw new UsageError(`--${name} must be a whole number; got ${JSON.stringify(value)}`, "bad_option");
+    if (!Number.isInteger(number) || number < 0 || number > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? "0 or more" : `from 0 to ${max}`;
+      throw new UsageError(`--${name} must be a whole number ${range}; got ${JSON.stringify(value)}`, "bad_option");
+    }
     return number;
   };
   const faultRate = Number(options.faults ?? 0);
@@ -54,11 +57,12 @@ function sandboxOptions(options: Options): SandboxOptions {
   const dailyQuota = options.dailyQuota === undefined ? undefined : whole("daily-quota", options.dailyQuota);
   const style = options.rateLimitStyle === "provider" || options.rateLimitStyle === undefined ? undefined : (options.rateLimitStyle as RateLimitStyle);
   const latencyMs = whole("latency", options.latency ?? 0);
+  const seed = whole("seed", options.seed ?? 1);
   return {
     port: whole("port", options.port ?? 4010, 65535),
     listCap: whole("list-cap", options.listCap ?? 60_000),
     ...(latencyMs > 0 ? { latencyMs } : {}),
-    ...(faultRate > 0 ? { faults: { rate: faultRate, kinds, seed: whole("seed", options.seed ?? 1) } } : {}),
+    ...(faultRate > 0 ? { faults: { rate: faultRate, kinds, seed } } : {}),
     ...(window !== undefined || dailyQuota !== undefined ? { rateLimit: { ...window, dailyQuota, style } } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ProviderName } from "../drivers/types.js";
+import { parseJson } from "../json.js";
 import { amplemarketRoutes } from "./amplemarket.js";
 import { emarsysRoutes } from "./emarsys.js";
 import { type FaultOptions, FaultPlan } from "./faults.js";
@@ -201,14 +202,6 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
   return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString("utf8");
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function send(response: ServerResponse, answer: SandboxAnswer): void {

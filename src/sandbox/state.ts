@@ -9,6 +9,8 @@ export class SandboxState {
   private readonly byStatus = new Map<number, number>();
   /** Emarsys OAuth2 tokens issued, with when they expire. */
   readonly tokens = new Map<string, number>();
+  /** Set to refuse every client from now on (credentials revoked mid-run). */
+  clientsRevoked = false;
   /** Emarsys WSSE nonces seen: a nonce is good once. */
   readonly nonces = new Set<string>();
   /** Faults injected, by kind. */

@@ -95,6 +95,9 @@ describe("reliability", () => {
     const received = box.state.receivedCounts("leadlex-list:l");
     expect(settledBefore.filter((key) => received[key] !== 1)).toEqual([]);
     expect(box.state.membersOf("leadlex-list:l").size).toBe(4000);
+    // Rows the crashed run applied but never wrote down were sent again: never "already_present".
+    const sentTwice = new Set(Object.keys(received).filter((key) => (received[key] ?? 0) > 1));
+    expect(report.filter((r) => sentTwice.has(r.key ?? "") && r.status === "already_present")).toEqual([]);
   });
 
   it("exits 130 on SIGINT with a complete report, and --resume completes it", async () => {
@@ -130,7 +133,7 @@ describe("reliability", () => {
     const done = await run.done;
     expect(done.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(done.stderr).toContain("the report is incomplete: run the same command with --resume to finish");
+    expect(done.stderr).toContain("the report is incomplete (c.report.csv.part): run the same command with --resume to finish");
     expect(existsSync(join(dir, "c.report.csv"))).toBe(false);
     expect(existsSync(join(dir, "c.report.csv.part"))).toBe(true);
     const terminated = startCli(["leadlex-list", "l", "c.csv", "-b", "10", "-p", "4", "--resume"], { cwd: dir, env: leadlexEnv(box) });

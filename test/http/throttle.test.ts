@@ -71,7 +71,6 @@ describe("Throttle", () => {
     const gate = throttle({ concurrency: 4 });
     const ticket = await gate.acquire(never);
     gate.release(ticket, 429, { "retry-after": "3" });
-    expect(gate.allowedConcurrency).toBe(2);
     let started = false;
     const next = gate.acquire(never).then(() => (started = true));
     await vi.advanceTimersByTimeAsync(2999);
@@ -79,6 +78,12 @@ describe("Throttle", () => {
     await vi.advanceTimersByTimeAsync(1);
     await next;
     expect(started).toBe(true);
+    // Concurrency was halved: a second request gets in, a third waits for a release.
+    await gate.acquire(never);
+    let third = false;
+    void gate.acquire(never).then(() => (third = true));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(third).toBe(false);
   });
 
   it("pauses before a 429 when the server reports no requests left", async () => {
@@ -152,5 +157,31 @@ describe("Throttle", () => {
     const waiting = gate.acquire(stop.signal).catch((e: unknown) => e);
     stop.abort(new Error("stopping"));
     expect(await waiting).toBeInstanceOf(Error);
+  });
+});
+
+describe("Throttle without usable timing", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.parse("2026-11-23T12:00:00Z"));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each([
+    ["Retry-After: 0", { "retry-after": "0" }],
+    ["a reset already past", { "x-ratelimit-reset": String(Date.parse("2026-11-23T11:59:00Z") / 1000) }],
+    ["no timing at all", {}],
+  ])("backs off after a 429 with %s (no storm)", async (_, headers) => {
+    const gate = throttle();
+    const ticket = await gate.acquire(never);
+    gate.release(ticket, 429, headers);
+    let started = false;
+    const next = gate.acquire(never).then(() => (started = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(started).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await next;
   });
 });

@@ -1,0 +1,39 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { UsageError } from "../errors.js";
+import { parseJson } from "../json.js";
+
+/**
+ * Which command a report belongs to, kept beside it in `<report>.addlist.json`: the report
+ * itself has no room for it, and `--resume` must not continue a report written for another
+ * driver or target (rows settled there are not settled here).
+ */
+export interface RunRecord {
+  driver: string;
+  target: string;
+  /** A dry run's report lists plans, not outcomes: a real run may replace it. */
+  dryRun: boolean;
+}
+
+export function runRecordPath(reportPath: string): string {
+  return `${reportPath}.addlist.json`;
+}
+
+export async function writeRunRecord(reportPath: string, record: RunRecord): Promise<void> {
+  await writeFile(runRecordPath(reportPath), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+}
+
+export async function readRunRecord(reportPath: string): Promise<Partial<RunRecord> | undefined> {
+  const text = await readFile(runRecordPath(reportPath), "utf8").catch(() => undefined);
+  return text === undefined ? undefined : (parseJson(text) as Partial<RunRecord> | undefined);
+}
+
+/** Refuses a report recorded for another command; a report without a record is not checked. */
+export async function checkRunRecord(reportPath: string, expected: Pick<RunRecord, "driver" | "target">): Promise<void> {
+  const saved = await readRunRecord(reportPath);
+  if (saved === undefined || (saved.driver === expected.driver && saved.target === expected.target)) return;
+  const was = `addlist ${String(saved?.driver)} ${String(saved?.target)}`;
+  throw new UsageError(
+    `the report ${reportPath} belongs to \`${was}\`, not \`addlist ${expected.driver} ${expected.target}\`: resume with the same driver and target, or use --force to start over`,
+    "report_mismatch",
+  );
+}

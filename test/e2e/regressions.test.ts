@@ -1,0 +1,269 @@
+import { execFileSync, spawn } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN, runCli, startCli } from "../helpers/cli.js";
+import { countBy, readCsvReport, tempDir, uuid } from "../helpers/files.js";
+import { FAKE_KEY, leadlexEnv, sandbox } from "../helpers/sandbox.js";
+
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A one-off provider on loopback answering every request with `handle`. */
+async function provider(handle: (request: IncomingMessage, response: ServerResponse, body: string) => void): Promise<string> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => handle(request, response, Buffer.concat(chunks).toString("utf8")));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function ids(dir: string, count: number, name = "c.csv"): string[] {
+  const keys = Array.from({ length: count }, (_, i) => uuid(i));
+  writeFileSync(join(dir, name), `contact_id\n${keys.join("\n")}\n`);
+  return keys;
+}
+
+const statuses = (path: string): Record<string, number> => countBy(readCsvReport(path), (r) => r.status ?? "");
+
+describe("resume tells the truth about rows an earlier run may have applied", () => {
+  it("rows last failed after an ambiguous fault are added_or_present on resume, never already_present", async () => {
+    const box = await sandbox({ faults: { rate: 0.5, kinds: ["reset-after"], seed: 3 } });
+    const dir = tempDir();
+    ids(dir, 20);
+    const first = await runCli(["leadlex-campaign", "cmp", "c.csv", "-b", "1", "--retries", "0", "-p", "1"], { cwd: dir, env: leadlexEnv(box) });
+    expect(first.code).toBe(1);
+    expect(statuses(join(dir, "c.report.csv")).failed).toBeGreaterThan(0);
+    const healthy = await sandbox();
+    // The same provider state: move the members over, as if the faults had cleared.
+    for (const member of box.state.membersOf("leadlex-campaign:cmp")) healthy.state.membersOf("leadlex-campaign:cmp").add(member);
+    const resumed = await runCli(["leadlex-campaign", "cmp", "c.csv", "-b", "1", "--resume"], { cwd: dir, env: leadlexEnv(healthy) });
+    expect(resumed.code).toBe(0);
+    const after = statuses(join(dir, "c.report.csv"));
+    expect(after.already_present ?? 0).toBe(0);
+    expect((after.added ?? 0) + (after.added_or_present ?? 0)).toBe(20);
+  });
+
+  it("refuses to resume a report written for another driver or target", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    ids(dir, 5);
+    expect((await runCli(["leadlex-list", "listA", "c.csv"], { cwd: dir, env: leadlexEnv(box) })).code).toBe(0);
+    const other = await runCli(["leadlex-campaign", "campB", "c.csv", "--resume"], { cwd: dir, env: leadlexEnv(box) });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("the report c.report.csv belongs to `addlist leadlex-list listA`, not `addlist leadlex-campaign campB`");
+    expect(box.state.membersOf("leadlex-campaign:campB").size).toBe(0);
+  });
+
+  it("refuses a journal that holds bytes that are not text (a crash on a full disk)", async () => {
+    const dir = tempDir();
+    ids(dir, 3);
+    writeFileSync(join(dir, "c.report.csv.part"), Buffer.concat([Buffer.from("row,key,status,code,message,attempts,http_status,contact_id\n"), Buffer.from([0, 0, 0, 0xff])]));
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--resume"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^addlist: cannot resume from c\.report\.csv\.part: it holds .*Use --force to start over\.\n$/);
+  });
+});
+
+describe("Amplemarket partial batches at the end of a run", () => {
+  const env = (origin: string): Record<string, string> => ({ AMPLEMARKET_API_KEY: FAKE_KEY, AMPLEMARKET_BASE_URL: `${origin}/amplemarket` });
+
+  it("the last batch cut by the cap is confirmed: the list is full, the rows failed, exit 3", async () => {
+    const box = await sandbox({ listCap: 10 });
+    const dir = tempDir();
+    writeFileSync(join(dir, "l.csv"), `email\n${Array.from({ length: 15 }, (_, i) => `lead${i}@x.com`).join("\n")}\n`);
+    const run = await runCli(["amplemarket", "ll", "l.csv", "--json"], { cwd: dir, env: env(box.origin) });
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ counts: { failed: 15, added_or_present: 0 }, stopped: { reason: "provider", message: expect.stringContaining("the list is full") } });
+  });
+
+  it("the last batch short only by duplicates is confirmed in the list, exit 0", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    writeFileSync(join(dir, "old.csv"), "email\nold1@x.com\nold2@x.com\n");
+    expect((await runCli(["amplemarket", "ll", "old.csv"], { cwd: dir, env: env(box.origin) })).code).toBe(0);
+    writeFileSync(join(dir, "new.csv"), "email\nold1@x.com\nnew1@x.com\nold2@x.com\nnew2@x.com\n");
+    const run = await runCli(["amplemarket", "ll", "new.csv", "--json"], { cwd: dir, env: env(box.origin) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ requests: 2, counts: { added_or_present: 4 } });
+  });
+});
+
+describe("run-level failures that used to escape", () => {
+  it("a token refused on renewal stops the run with every row recorded", async () => {
+    const box = await sandbox({ latencyMs: 20 });
+    const dir = tempDir();
+    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 100 }, (_, i) => `ext-${i}`).join("\n")}\n`);
+    const env = { EMARSYS_CLIENT_ID: "fake-client", EMARSYS_CLIENT_SECRET: "fake-client-secret", EMARSYS_TOKEN_URL: box.tokenUrl, EMARSYS_BASE_URL: box.baseUrl("emarsys") };
+    const run = startCli(["emarsys", "7", "ids.csv", "-b", "10", "-p", "1"], { cwd: dir, env });
+    while (box.state.requests < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    box.state.clientsRevoked = true;
+    box.state.tokens.clear();
+    const done = await run.done;
+    expect(done.code).toBe(3);
+    expect(done.stderr).toContain("the OAuth2 token endpoint gave no token: HTTP 401 invalid_client");
+    expect(readCsvReport(join(dir, "ids.report.csv"))).toHaveLength(100);
+  });
+
+  it("a 503 asking to wait longer than --max-wait stops like a quota (exit 4)", async () => {
+    const origin = await provider((_request, response) => {
+      response.writeHead(503, { "retry-after": "3600", "content-type": "application/json" });
+      response.end('{"error":{"code":"maintenance","message":"Back in an hour"}}');
+    });
+    const dir = tempDir();
+    ids(dir, 3);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "5", "--json"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY, LEADLEX_BASE_URL: origin } });
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ resume_after: expect.any(String), counts: { failed: 3 } });
+  });
+
+  it("a provider that echoes the key in an error never gets it into the report or the output", async () => {
+    const key = "wbk_TOPSECRET_0123456789";
+    const origin = await provider((request, response) => {
+      response.writeHead(400, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "bad_request", message: `Received Authorization: ${request.headers.authorization ?? ""}` } }));
+    });
+    const dir = tempDir();
+    ids(dir, 2);
+    const run = await runCli(["leadlex-list", "l", "c.csv"], { cwd: dir, env: { LEADLEX_API_KEY: key, LEADLEX_BASE_URL: origin } });
+    const report = readFileSync(join(dir, "c.report.csv"), "utf8");
+    expect(report).toContain("[redacted]");
+    expect(run.stdout + run.stderr + report).not.toContain(key);
+  });
+
+  it("the interrupt grace period cuts stuck requests but still writes every row's record", async () => {
+    const box = await sandbox({ faults: { rate: 1, kinds: ["hang"], seed: 1 } });
+    const dir = tempDir();
+    ids(dir, 500);
+    const run = startCli(["leadlex-list", "l", "c.csv", "--timeout", "1", "-b", "10"], { cwd: dir, env: leadlexEnv(box) });
+    while ((box.state.faults.get("hang") ?? 0) < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    run.kill("SIGINT");
+    const done = await run.done;
+    expect(done.code).toBe(130);
+    expect(readCsvReport(join(dir, "c.report.csv"))).toHaveLength(500);
+  });
+
+  it("an interrupt while waiting for stdin ends the run at once, nothing sent", async () => {
+    const dir = tempDir();
+    const child = spawn(BIN, ["leadlex-list", "l", "-", "--dry-run"], { cwd: dir, env: { PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdin.write("contact_id\n");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const started = Date.now();
+    child.kill("SIGINT");
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(stderr).toContain("interrupted by SIGINT while reading the input; nothing was sent");
+    child.stdin.destroy();
+  });
+
+  it("a closed pipe for the report on stdout is a clean error, not a crash", async () => {
+    const box = await sandbox({ latencyMs: 5 });
+    const dir = tempDir();
+    ids(dir, 3000);
+    const child = spawn(BIN, ["leadlex-list", "l", "c.csv", "--report", "-", "-b", "10"], { cwd: dir, env: { PATH: process.env.PATH ?? "", ...leadlexEnv(box) }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/addlist: cannot write the report stdout: .*EPIPE/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("an input rewritten while it is being sent stops the run; the journal keeps what was sent", async () => {
+    // Large enough that the second read is still well behind the end when the file changes.
+    const box = await sandbox({ latencyMs: 5 });
+    const dir = tempDir();
+    ids(dir, 40_000);
+    const run = startCli(["leadlex-list", "l", "c.csv", "-p", "1"], { cwd: dir, env: leadlexEnv(box) });
+    while (box.state.requests < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    appendFileSync(join(dir, "c.csv"), '"unclosed\n');
+    const done = await run.done;
+    expect(done.code).toBe(3);
+    expect(done.stderr).toContain("the input changed while it was being sent");
+    expect(existsSync(join(dir, "c.report.csv"))).toBe(false);
+    expect(readCsvReport(join(dir, "c.report.csv.part")).length).toBeGreaterThan(0);
+  });
+});
+
+describe("inputs and reports", () => {
+  it("a filtered report is a ready input: guarded cells are read back as they were", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    writeFileSync(join(dir, "ph.csv"), "external_id,name\n+4915112345,a\n-42,b\n");
+    const env = { EMARSYS_CLIENT_ID: "fake-client", EMARSYS_CLIENT_SECRET: "fake-client-secret", EMARSYS_TOKEN_URL: box.tokenUrl, EMARSYS_BASE_URL: box.baseUrl("emarsys") };
+    expect((await runCli(["emarsys", "1", "ph.csv", "-o", "r.csv"], { cwd: dir, env })).code).toBe(0);
+    expect(readFileSync(join(dir, "r.csv"), "utf8")).toContain("'+4915112345");
+    expect((await runCli(["emarsys", "2", "r.csv"], { cwd: dir, env })).code).toBe(0);
+    expect(Object.keys(box.state.receivedCounts("emarsys:2")).sort()).toEqual(["+4915112345", "-42"]);
+  });
+
+  it("an empty CSV is no rows (exit 0); --json still prints its object on command-line errors", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "empty.csv"), "");
+    const empty = await runCli(["leadlex-list", "l", "empty.csv", "--dry-run", "--json"], { cwd: dir });
+    expect(empty.code).toBe(0);
+    expect(JSON.parse(empty.stdout)).toMatchObject({ rows: 0, exit_code: 0 });
+    const bogus = await runCli(["leadlex-list", "l", "empty.csv", "--json", "--bogus"], { cwd: dir });
+    expect(bogus.code).toBe(2);
+    expect(JSON.parse(bogus.stdout)).toMatchObject({ driver: "leadlex-list", exit_code: 2, error: { code: "usage" } });
+    expect(bogus.stderr).toMatch(/^addlist: unknown option '--bogus'/);
+  });
+
+  it("Amplemarket recognises bare LinkedIn URLs and a one-column file of emails without a header", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    const env = { AMPLEMARKET_API_KEY: FAKE_KEY, AMPLEMARKET_BASE_URL: box.baseUrl("amplemarket") };
+    writeFileSync(join(dir, "li.json"), JSON.stringify(["https://www.linkedin.com/in/ann", "linkedin.com/in/bob"]));
+    expect(JSON.parse((await runCli(["amplemarket", "l1", "li.json", "--json"], { cwd: dir, env })).stdout)).toMatchObject({ counts: { added: 2 } });
+    writeFileSync(join(dir, "e.csv"), "ann@example.com\nbob@example.com\n");
+    expect(JSON.parse((await runCli(["amplemarket", "l2", "e.csv", "--json"], { cwd: dir, env })).stdout)).toMatchObject({ rows: 2, counts: { added: 2 } });
+  });
+
+  it("Emarsys sends key_id 3 for an email column unless told otherwise", async () => {
+    const bodies: unknown[] = [];
+    const origin = await provider((_, response, body) => {
+      bodies.push(JSON.parse(body));
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ replyCode: 0, replyText: "OK", data: { inserted_contacts: "1", errors: [] } }));
+    });
+    const dir = tempDir();
+    writeFileSync(join(dir, "e.csv"), "email\nann@example.com\n");
+    const env = { EMARSYS_USERNAME: "fake-user", EMARSYS_SECRET: "fake-wsse-secret", EMARSYS_BASE_URL: origin };
+    expect((await runCli(["emarsys", "1", "e.csv"], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(["emarsys", "1", "e.csv", "--key-id", "uid", "--force"], { cwd: dir, env })).code).toBe(0);
+    expect(bodies).toEqual([
+      { key_id: "3", external_ids: ["ann@example.com"] },
+      { key_id: "uid", external_ids: ["ann@example.com"] },
+    ]);
+    const bad = await runCli(["emarsys", "1", "e.csv", "--dry-run", "--key-id", "email"], { cwd: tempDir() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--key-id must be a field id (digits), id or uid; got "email"');
+  });
+
+  it("refuses a report path that is not a regular file, and lets a real run replace a dry run's report", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    ids(dir, 3);
+    execFileSync("mkfifo", [join(dir, "fifo.csv")]);
+    const fifo = await runCli(["leadlex-list", "l", "c.csv", "-o", "fifo.csv", "--force"], { cwd: dir, env: leadlexEnv(box) });
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toContain("the report path fifo.csv is not a regular file (to discard the report: --report - and redirect standard output)");
+    expect((await runCli(["leadlex-list", "l", "c.csv", "--dry-run"], { cwd: dir })).code).toBe(0);
+    expect((await runCli(["leadlex-list", "l", "c.csv", "--dry-run", "--resume"], { cwd: dir })).code).toBe(2);
+    const real = await runCli(["leadlex-list", "l", "c.csv"], { cwd: dir, env: leadlexEnv(box) });
+    expect(real.code).toBe(0);
+    expect(statuses(join(dir, "c.report.csv"))).toEqual({ added: 3 });
+    expect((await runCli(["leadlex-list", "l", "c.csv"], { cwd: dir, env: leadlexEnv(box) })).code).toBe(2);
+  });
+});
