@@ -48,13 +48,16 @@ export const amplemarket: DriverSpec = {
   rowIs: "a lead object (linkedin_url, email, title, company_name, company_domain and any other columns)",
   keyColumn: { candidates: ["linkedin_url", "email", "title"], keyName: "email", required: false },
   looksLikeKey: (cell) => isEmail(cell) || isLinkedInProfile(cell),
-  create: ({ target, columns, sample, options }) => {
-    const type = leadType(columns, options, sample);
+  create: ({ target, columns, keyColumn, sample, options }) => {
+    // A key column that is none of the API's fields (named with --column, or a file's only
+    // column) holds the identifying field of the type.
+    const keyAlias = isKnownField(keyColumn) ? undefined : keyColumn;
+    const type = leadType(columns, options, sample, keyAlias);
     return {
       name: DRIVER_NAME,
       maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
-      check: (record, access) => checkLead(type, access.values(record)),
+      check: (record, access) => checkLead(type, access.values(record), keyAlias),
       request: (rows) => ({
         path: `/lead-lists/${encodeURIComponent(target)}/leads`,
         body: `{"type":"${type}","leads":[${rows.map((row) => row.item).join(",")}]}`,
@@ -65,11 +68,16 @@ export const amplemarket: DriverSpec = {
   },
 };
 
+function isKnownField(column: string): boolean {
+  return (KNOWN_FIELDS as readonly string[]).includes(column.trim().toLowerCase());
+}
+
 /**
  * `--type`, or inferred: bare values (a JSON array of strings) by what the first one is;
- * columns by a `linkedin_url` column, else `email`, else `title` and a company column.
+ * columns by a `linkedin_url` column, else `email`, else `title` and a company column;
+ * else by the name of the key column (`LinkedIn`, `Work Email`).
  */
-function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined): LeadType {
+function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined, keyAlias: string | undefined): LeadType {
   if (options.type !== undefined) return options.type as LeadType;
   if (columns.length === 0) return "email"; // an empty input: nothing will be sent
   const bare = sample === undefined ? undefined : Object.values(sample);
@@ -81,6 +89,8 @@ function leadType(columns: readonly string[], options: DriverOptions, sample: Re
   if (present.has("linkedin_url")) return "linkedin";
   if (present.has("email")) return "email";
   if (present.has("title") && (present.has("company_name") || present.has("company_domain"))) return "titles_and_company";
+  if (keyAlias !== undefined && /linkedin/i.test(keyAlias)) return "linkedin";
+  if (keyAlias !== undefined && /e-?mail/i.test(keyAlias)) return "email";
   throw new UsageError(
     `cannot tell the lead type from the columns (${columns.join(", ") || "none"}): expected linkedin_url, email, or title with company_name or company_domain; or give --type`,
     "unknown_lead_type",
@@ -89,27 +99,25 @@ function leadType(columns: readonly string[], options: DriverOptions, sample: Re
 
 /**
  * The lead: every non-empty value, with the API's field names matched case-insensitively.
- * A row with a single value (a one-column file, a JSON array of strings) is the type's
- * identifying field.
+ * The key column named by `keyAlias`, or the value of a row that has only one (a JSON
+ * array of strings), is the type's identifying field.
  */
-function buildLead(type: LeadType, values: Record<string, unknown>): Lead {
+function buildLead(type: LeadType, values: Record<string, unknown>, keyAlias: string | undefined): Lead {
   const lead: Lead = {};
   const entries = Object.entries(values).filter(([, value]) => value !== undefined && value !== null && !(typeof value === "string" && value.trim() === ""));
-  for (const [name, value] of entries) {
-    const known = KNOWN_FIELDS.find((field) => field === name.trim().toLowerCase());
-    lead[known ?? name] = typeof value === "string" ? value.trim() : value;
-  }
   const identifying = type === "linkedin" ? "linkedin_url" : type === "email" ? "email" : undefined;
-  const only = entries[0];
-  if (identifying !== undefined && lead[identifying] === undefined && entries.length === 1 && only !== undefined && typeof only[1] === "string") {
-    delete lead[only[0]];
-    lead[identifying] = only[1].trim();
+  const names = Object.keys(values);
+  const only = names.length === 1 ? names[0] : undefined;
+  for (const [name, value] of entries) {
+    const stands = identifying !== undefined && (name === keyAlias || name === only) ? identifying : undefined;
+    const field = stands ?? KNOWN_FIELDS.find((known) => known === name.trim().toLowerCase()) ?? name;
+    if (lead[field] === undefined || stands !== undefined) lead[field] = typeof value === "string" ? value.trim() : value;
   }
   return lead;
 }
 
-function checkLead(type: LeadType, values: Record<string, unknown>): RowCheck {
-  const lead = buildLead(type, values);
+function checkLead(type: LeadType, values: Record<string, unknown>, keyAlias: string | undefined): RowCheck {
+  const lead = buildLead(type, values, keyAlias);
   const text = (field: string): string => (typeof lead[field] === "string" ? (lead[field] as string) : keyText(lead[field]));
   const invalid = (key: string, code: string, message: string): RowCheck => ({ ok: false, key, code, message });
   let key: string;

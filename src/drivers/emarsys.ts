@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import type { HttpAnswer } from "../http/client.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isEmail, normaliseEmail } from "../rows/normalise.js";
-import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import { httpError, isRunLevel, parseBody, unexpectedAnswer } from "./answer.js";
 import type { BatchVerdict, DriverSpec, ProviderError, RowCheck, RowOutcome, SentRow } from "./types.js";
 
 export const DRIVER_NAME = "emarsys";
@@ -10,8 +10,11 @@ export const DRIVER_NAME = "emarsys";
 /** Emarsys's field id for email: keys of that field are checked as emails. */
 const EMAIL_FIELD_ID = "3";
 
+/** Emarsys sends numbers as JSON numbers or as digit strings; anything else (null, "", true) is not one. */
+const wholeNumber = z.union([z.int().check(z.nonnegative()), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]);
+
 const envelope = z.object({
-  replyCode: z.coerce.number(),
+  replyCode: wholeNumber,
   replyText: z.optional(z.string()),
   data: z.optional(z.unknown()),
 });
@@ -20,7 +23,7 @@ const envelope = z.object({
 const rowErrors = z.union([z.array(z.never()), z.record(z.string(), z.record(z.string(), z.string()))]);
 
 const added = z.object({
-  inserted_contacts: z.union([z.int().check(z.nonnegative()), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
+  inserted_contacts: wholeNumber,
   errors: z.optional(rowErrors),
 });
 
@@ -76,7 +79,9 @@ function checkExternalId(value: unknown, emailKeys: boolean): RowCheck {
   }
   const id = value.trim();
   if (emailKeys && !isEmail(id)) return { ok: false, key, code: "invalid_email", message: `${quoted(key)} is not an email address` };
-  return { ok: true, key, identity: id.includes("@") ? normaliseEmail(id) : id, item: JSON.stringify(id), match: id };
+  // Emails compare case-insensitively, also when the answer names one in `errors`.
+  const identity = id.includes("@") ? normaliseEmail(id) : id;
+  return { ok: true, key, identity, item: JSON.stringify(id), match: identity };
 }
 
 function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
@@ -97,7 +102,7 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
     return { kind: "settled", outcomes: rows.map((_, i) => (rejected.has(i) ? { status: "rejected", ...rejected.get(i) } : outcome)) };
   }
   const error = describeError(answer);
-  if (answer.status === 401 || answer.status === 403 || answer.status === 404) return { kind: "stop", ...error };
+  if (isRunLevel(answer.status)) return { kind: "stop", ...error };
   if (answer.status !== 400 || reply === undefined) return { kind: "fail", ...error };
   switch (reply.replyCode) {
     case 3004: // invalid contact list id
@@ -118,7 +123,7 @@ function namedRows(errors: z.infer<typeof rowErrors> | undefined, rows: readonly
   if (errors === undefined || Array.isArray(errors)) return rejected;
   const index = new Map(rows.map((row, i) => [row.match, i]));
   for (const [id, reasons] of Object.entries(errors)) {
-    const at = index.get(id) ?? index.get(id.trim());
+    const at = index.get(id) ?? index.get(id.trim()) ?? (id.includes("@") ? index.get(normaliseEmail(id)) : undefined);
     if (at === undefined) return undefined;
     const [code, message] = Object.entries(reasons)[0] ?? ["rejected", "refused by Emarsys"];
     rejected.set(at, { code, message });

@@ -4,7 +4,7 @@ import type { InputRecord } from "../input/table.js";
 import type { RowAccess } from "../rows/columns.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isUuid } from "../rows/uuid.js";
-import { httpError, parseBody } from "./answer.js";
+import { httpError, isRunLevel, parseBody } from "./answer.js";
 import type { BatchVerdict, ProviderError, RowCheck, SentRow } from "./types.js";
 
 /** What LeadLex's two endpoints share: UUID contact ids and one error envelope. */
@@ -48,12 +48,12 @@ export function describeLeadLexError(answer: HttpAnswer): ProviderError {
 
 /**
  * LeadLex error answers: a 400 naming `invalid_ids` rejects those rows (the rest are sent
- * again); a 400 without names is split to find them; 401, 403 and 404 stop the run (bad
- * key, no permission, unknown list or campaign); any other status fails the batch.
+ * again); a 400 without names is split to find them; run-level statuses (401, 403, 404
+ * and their like) stop the run; any other status fails the batch.
  */
 export function interpretLeadLexError(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
   const error = describeLeadLexError(answer);
-  if (answer.status === 401 || answer.status === 403 || answer.status === 404) return { kind: "stop", ...error };
+  if (isRunLevel(answer.status)) return { kind: "stop", ...error };
   if (answer.status !== 400) return { kind: "fail", ...error };
   const named = parseBody(answer, errorEnvelope)?.error.details?.invalid_ids ?? [];
   const wanted = new Set(named.map((id) => keyText(id).trim().toLowerCase()));

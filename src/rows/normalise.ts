@@ -9,25 +9,31 @@ export function isEmail(email: string): boolean {
   return email.length <= 254 && z.regexes.email.test(email.trim());
 }
 
-const LINKEDIN_PROFILE = /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/(?:in|pub)\/([^/?#\s]+)\/?(?:[?#]\S*)?$/i;
+/**
+ * `linkedin.com/in/<slug>` (a later segment, such as a language, is the same profile) or the
+ * older `linkedin.com/pub/<name>/<a>/<b>/<c>`, on any of LinkedIn's hosts (`www.`, `m.`, a country).
+ */
+const LINKEDIN_PROFILE = /^(?:https?:\/\/)?(?:[a-z]{1,3}\.)?linkedin\.com\/(in|pub)\/([^/?#\s]+(?:\/[^/?#\s]+)*?)\/?(?:[?#]\S*)?$/i;
 
-/** A LinkedIn person profile URL (`linkedin.com/in/<slug>`, with or without scheme or `www.`). */
+/** A LinkedIn person profile URL, with or without scheme or host prefix. */
 export function isLinkedInProfile(url: string): boolean {
   return LINKEDIN_PROFILE.test(url.trim());
 }
 
 /**
- * One identity per profile however it is written: scheme, `www.`/country host, query,
- * fragment, trailing slash, letter case and percent-encoding of the slug do not matter.
+ * One identity per profile however it is written: scheme, host prefix, query, fragment,
+ * trailing slash, letter case and percent-encoding of the path do not matter.
  */
 export function normaliseLinkedIn(url: string): string {
   const match = LINKEDIN_PROFILE.exec(url.trim());
   if (match === null) return url.trim().toLowerCase();
-  let slug = match[1] ?? "";
+  const kind = (match[1] ?? "").toLowerCase();
+  const segments = (match[2] ?? "").split("/");
+  let path = kind === "in" ? (segments[0] ?? "") : segments.join("/");
   try {
-    slug = decodeURIComponent(slug);
+    path = decodeURIComponent(path);
   } catch {
     // A malformed escape stays as written; it still identifies the profile.
   }
-  return `linkedin.com/in/${slug.toLowerCase()}`;
+  return `linkedin.com/${kind}/${path.toLowerCase()}`;
 }

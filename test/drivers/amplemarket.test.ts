@@ -4,7 +4,7 @@ import type { SentRow } from "../../src/drivers/types.js";
 import { answer, recorded } from "../helpers/answers.js";
 import { acceptedRows, checkRow, driverContract } from "../helpers/driver-contract.js";
 
-const create = (columns: string[], type?: string) => amplemarket.create({ target: "ll_1", columns, keyColumn: columns[0] ?? "email", options: { type } });
+const create = (columns: string[], type?: string, keyColumn = columns[0] ?? "email") => amplemarket.create({ target: "ll_1", columns, keyColumn, options: { type } });
 const byEmail = create(["email", "first_name"]);
 
 driverContract(() => ({
@@ -23,8 +23,8 @@ function leads(...values: Record<string, unknown>[]): SentRow[] {
 
 describe("amplemarket", () => {
   it("infers the lead type from the columns, or refuses to guess", () => {
-    const body = (columns: string[], values: Record<string, unknown>, type?: string): unknown => {
-      const driver = create(columns, type);
+    const body = (columns: string[], values: Record<string, unknown>, type?: string, keyColumn?: string): unknown => {
+      const driver = create(columns, type, keyColumn);
       const check = checkRow(driver, undefined, values);
       if (!check.ok) throw new Error(check.message);
       return JSON.parse(driver.request([check]).body);
@@ -34,6 +34,12 @@ describe("amplemarket", () => {
     expect(body(["title", "company_domain"], { title: "CTO", company_domain: "acme.com" })).toEqual({ type: "titles_and_company", leads: [{ title: "CTO", company_domain: "acme.com" }] });
     expect(body(["url"], { url: "https://www.linkedin.com/in/bob/" }, "linkedin")).toEqual({ type: "linkedin", leads: [{ linkedin_url: "https://www.linkedin.com/in/bob/" }] });
     expect(() => create(["name", "phone"])).toThrow(/cannot tell the lead type from the columns \(name, phone\)/);
+    // A key column named with --column holds the identifying field, and names the type.
+    expect(body(["Name", "Work Email"], { Name: "Ann", "Work Email": "ann@x.com" }, undefined, "Work Email")).toEqual({ type: "email", leads: [{ Name: "Ann", email: "ann@x.com" }] });
+    expect(body(["Name", "Profile"], { Name: "Ann", Profile: "linkedin.com/in/ann" }, "linkedin", "Profile")).toEqual({ type: "linkedin", leads: [{ Name: "Ann", linkedin_url: "linkedin.com/in/ann" }] });
+    expect(body(["LinkedIn"], { LinkedIn: "linkedin.com/in/ann" })).toEqual({ type: "linkedin", leads: [{ linkedin_url: "linkedin.com/in/ann" }] });
+    // An empty identifying field is missing, not taken from another column.
+    expect(checkRow(create(["linkedin_url", "company_name"]), undefined, { linkedin_url: "", company_name: "Acme" })).toMatchObject({ ok: false, code: "missing_linkedin_url" });
   });
 
   it("validates each type and dedupes by identity", () => {

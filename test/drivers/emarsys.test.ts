@@ -67,6 +67,19 @@ describe("emarsys", () => {
     expect(driver.interpret(answer(200, { replyCode: 0, data: { inserted_contacts: "2", errors: [] } }), one).kind).toBe("fail");
     expect(driver.interpret(answer(200, { replyCode: 0, data: { inserted_contacts: "0", errors: { "stranger@example.com": { "2008": "x" } } } }), one).kind).toBe("fail");
     expect(driver.interpret(answer(200, { replyCode: 1, replyText: "odd" }), one).kind).toBe("fail");
+    // A reply code that is not a number is no success, however it would coerce.
+    for (const replyCode of [null, "", false, [], "0x0"]) {
+      expect(driver.interpret(answer(200, { replyCode, data: { inserted_contacts: 1, errors: [] } }), one).kind).toBe("fail");
+    }
+    expect(driver.interpret(answer(200, { replyCode: "0", data: { inserted_contacts: 1, errors: [] } }), one).kind).toBe("settled");
+  });
+
+  it("matches an email named in errors whatever its case, other ids exactly", () => {
+    const two = rows("Thor@Example.com", "odin@example.com");
+    const echoed = answer(200, { replyCode: 0, data: { inserted_contacts: 1, errors: { "THOR@example.COM": { "2008": "No contact found" } } } });
+    expect(driver.interpret(echoed, two)).toMatchObject({ kind: "settled", outcomes: [{ status: "rejected", code: "2008" }, { status: "added" }] });
+    const ids = acceptedRows(create(), byKey("abc", "def"));
+    expect(create().interpret(answer(200, { replyCode: 0, data: { inserted_contacts: 1, errors: { ABC: { "2008": "x" } } } }), ids).kind).toBe("fail");
   });
 
   it("maps the documented reply codes", () => {

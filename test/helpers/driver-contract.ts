@@ -77,6 +77,11 @@ export function driverContract(make: () => ContractCase): void {
       expect(c.driver.interpret(c.notFound, rows).kind).toBe("stop");
     });
 
+    it.each([401, 402, 403, 404, 409, 410])("stops the run on HTTP %i, whatever the body says", (status) => {
+      const c = make();
+      expect(c.driver.interpret(answer(status, "<html>refused</html>"), sent(c, 1)).kind).toBe("stop");
+    });
+
     it("describes error answers with a code and a message, also when they are not JSON", () => {
       const c = make();
       expect(c.driver.describeError(c.notFound)).toEqual({ code: expect.any(String), message: expect.any(String) });

@@ -74,12 +74,17 @@ describe("normalisers", () => {
       "http://linkedin.com/in/ann-smith",
       "linkedin.com/in/ann-smith?trk=x",
       "https://uk.linkedin.com/in/ann%2Dsmith#top",
+      "https://m.linkedin.com/in/ann-smith",
+      "https://www.linkedin.com/in/ann-smith/en/",
     ];
     for (const form of forms) {
       expect(isLinkedInProfile(form)).toBe(true);
       expect(normaliseLinkedIn(form)).toBe("linkedin.com/in/ann-smith");
     }
+    expect(normaliseLinkedIn("https://www.linkedin.com/pub/ann-smith/1a/2b/3c/")).toBe("linkedin.com/pub/ann-smith/1a/2b/3c");
+    expect(normaliseLinkedIn("linkedin.com/pub/ann-smith/1a/2b/3d")).not.toBe(normaliseLinkedIn("linkedin.com/pub/ann-smith/1a/2b/3c"));
     expect(isLinkedInProfile("https://linkedin.com/company/acme")).toBe(false);
+    expect(isLinkedInProfile("https://linkedin.com/in/")).toBe(false);
     expect(isLinkedInProfile("https://example.com/in/ann")).toBe(false);
   });
 });
