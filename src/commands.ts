@@ -76,10 +76,11 @@ function printFailure(run: { driver: string; target: string; report: string; dry
 function reportError(error: unknown): number {
   if (error instanceof AddlistError) {
     process.stderr.write(`addlist: ${error.message}\n`);
+    if (error.exitCode === ExitCode.internal) printStack(error.cause);
     return error.exitCode;
   }
   process.stderr.write(`addlist: internal error: ${describeError(error)}\n`);
-  if (process.env.ADDLIST_DEBUG === "1" && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  printStack(error);
   return ExitCode.internal;
 }
 
@@ -94,4 +95,9 @@ function listDrivers(): number {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()}\n`);
   return ExitCode.ok;
+}
+
+/** The stack of an internal error, with ADDLIST_DEBUG=1 only: never the user's everyday output. */
+function printStack(error: unknown): void {
+  if (process.env.ADDLIST_DEBUG === "1" && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
 }

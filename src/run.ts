@@ -2,7 +2,7 @@ import { createAuth } from "./auth/create.js";
 import { Redactor } from "./auth/redactor.js";
 import type { Auth } from "./auth/types.js";
 import type { Credentials, RunConfig } from "./config.js";
-import { AddlistError } from "./errors.js";
+import { AddlistError, describeError, ExitCode } from "./errors.js";
 import type { ProviderName } from "./drivers/types.js";
 import { DEFAULT_BACKOFF } from "./http/backoff.js";
 import { HttpClient } from "./http/client.js";
@@ -121,6 +121,12 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
         report,
         onResults: (results) => tally.add(results),
       }));
+    } catch (error) {
+      // What was settled stays in the journal, so that --resume can finish the job.
+      await report.abandon();
+      const where = config.report === "-" ? "" : `; what was settled is in ${journalPath(config.report)}, and --resume continues from it`;
+      if (error instanceof AddlistError) throw new AddlistError(`${error.message}${where}`, error.code, error.exitCode, { cause: error });
+      throw new AddlistError(`internal error: ${describeError(error)}${where}`, "internal", ExitCode.internal, { cause: error });
     } finally {
       progress.stop();
     }

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import * as z from "zod/mini";
 import { AddlistError, describeError, ExitCode } from "../errors.js";
 import { parseJson } from "../json.js";
 import type { Redactor } from "./redactor.js";
-import type { Auth } from "./types.js";
+import { type Auth, AuthUnavailable } from "./types.js";
 
 const tokenAnswer = z.object({
   access_token: z.string().check(z.minLength(1)),
@@ -13,7 +12,6 @@ const tokenAnswer = z.object({
 
 /** Renew this long before the token expires, so no request carries one that lapses in flight. */
 const RENEW_BEFORE_MS = 60_000;
-const TOKEN_ATTEMPTS = 3;
 /** A token answer is a few hundred bytes; anything much larger is not one. */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 
@@ -29,7 +27,9 @@ export interface OAuth2Options {
 /**
  * OAuth2 client credentials: a token from the token URL (HTTP Basic with the client id and
  * secret, `grant_type=client_credentials`), cached, renewed before it expires and once
- * after a 401. Concurrent requests share one token fetch.
+ * after a 401. Concurrent requests share one token fetch. A token endpoint that refuses
+ * the client stops the run (AddlistError); one that is busy or down throws AuthUnavailable,
+ * and the request is retried like any other failure.
  */
 export function oauth2Auth(options: OAuth2Options): Auth {
   const now = options.now ?? Date.now;
@@ -56,43 +56,40 @@ export function oauth2Auth(options: OAuth2Options): Auth {
       const value = token !== undefined && now() < token.expiresAt ? token.value : await fetchToken(signal);
       return { authorization: `Bearer ${value}` };
     },
-    refresh: async (signal) => {
-      token = undefined;
-      await fetchToken(signal);
+    refresh: async (signal, rejected) => {
+      // Many requests in flight meet the same expired token: only the first renews it.
+      if (token !== undefined && rejected.authorization === `Bearer ${token.value}`) token = undefined;
+      if (token === undefined) await fetchToken(signal);
       return true;
     },
   };
 }
 
 async function requestToken(options: OAuth2Options, dispatcher: Agent, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
-  const basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString("base64");
-  let lastProblem = "";
-  for (let attempt = 1; attempt <= TOKEN_ATTEMPTS; attempt++) {
-    try {
-      const answer = await request(options.tokenUrl, {
-        method: "POST",
-        headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
-        body: "grant_type=client_credentials",
-        dispatcher,
-        signal,
-      });
-      const text = await answer.body.text();
-      if (answer.statusCode >= 500) {
-        lastProblem = `HTTP ${answer.statusCode}`;
-      } else if (answer.statusCode >= 400) {
-        throw tokenRefused(`HTTP ${answer.statusCode}${options.redactor.scrub(errorCode(text))}`);
-      } else {
-        const parsed = tokenAnswer.safeParse(parseJson(text));
-        if (parsed.success) return parsed.data;
-        throw tokenRefused("the answer has no access_token");
-      }
-    } catch (error) {
-      if (error instanceof AddlistError || signal.aborted) throw error;
-      lastProblem = describeError(error);
-    }
-    await sleep(250 * 2 ** attempt, undefined, { signal });
+  // RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined.
+  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString("base64");
+  options.redactor.add(basic);
+  let answer: Awaited<ReturnType<typeof request>>;
+  let text: string;
+  try {
+    answer = await request(options.tokenUrl, {
+      method: "POST",
+      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+      dispatcher,
+      signal,
+    });
+    text = await answer.body.text();
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new AuthUnavailable(`the OAuth2 token endpoint cannot be reached (${options.redactor.scrub(describeError(error))})`, undefined, {}, { cause: error });
   }
-  throw tokenRefused(`no token after ${TOKEN_ATTEMPTS} attempts (${lastProblem})`);
+  const status = answer.statusCode;
+  if (status === 429 || status >= 500) throw new AuthUnavailable(`the OAuth2 token endpoint answered HTTP ${status}`, status, answer.headers);
+  if (status >= 400) throw tokenRefused(`HTTP ${status}${options.redactor.scrub(errorCode(text))}`);
+  const parsed = tokenAnswer.safeParse(parseJson(text));
+  if (!parsed.success) throw tokenRefused("the answer holds no usable access_token and expires_in");
+  return parsed.data;
 }
 
 function tokenRefused(why: string): AddlistError {

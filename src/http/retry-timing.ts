@@ -9,6 +9,11 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 /** From 1e9 seconds (2001) on, a reset value is an epoch time, not a delay. */
 const EPOCH_SECONDS_FROM = 1e9;
 const EPOCH_MILLISECONDS_FROM = 1e12;
+/**
+ * No server wait is read as longer than this: a value beyond it is absurd, and one beyond
+ * what a Date can hold would break every message that names the time to resume.
+ */
+export const LONGEST_SERVER_WAIT_MS = 366 * 24 * 3600 * 1000;
 
 export function header(headers: HeaderBag, name: string): string | undefined {
   const value = headers[name];
@@ -26,26 +31,36 @@ export function serverWaitMs(headers: HeaderBag, now: number): number | undefine
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return clampWait(Number(text) * 1000);
   const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : clampWait(date - now);
 }
 
 /** The absolute time (ms) when the current rate-limit window resets, if the server says. */
 export function resetAt(headers: HeaderBag, now: number): number | undefined {
-  const value = header(headers, "ratelimit-reset") ?? header(headers, "x-ratelimit-reset");
-  if (value === undefined) return undefined;
-  const number = Number(value.trim());
-  if (!Number.isFinite(number) || number < 0 || value.trim() === "") return undefined;
-  if (number >= EPOCH_MILLISECONDS_FROM) return number;
-  if (number >= EPOCH_SECONDS_FROM) return number * 1000;
-  return now + number * 1000;
+  return firstValid(headers, ["ratelimit-reset", "x-ratelimit-reset"], (number) => {
+    if (number >= EPOCH_MILLISECONDS_FROM) return now + clampWait(number - now);
+    if (number >= EPOCH_SECONDS_FROM) return now + clampWait(number * 1000 - now);
+    return now + clampWait(number * 1000);
+  });
 }
 
 /** Requests left in the current window, if the server says. */
 export function remaining(headers: HeaderBag): number | undefined {
-  const value = header(headers, "ratelimit-remaining") ?? header(headers, "x-ratelimit-remaining");
-  if (value === undefined || value.trim() === "") return undefined;
-  const number = Number(value.trim());
-  return Number.isFinite(number) && number >= 0 ? Math.floor(number) : undefined;
+  return firstValid(headers, ["ratelimit-remaining", "x-ratelimit-remaining"], Math.floor);
+}
+
+/** The first of the headers that holds a non-negative number, read by `read`: a garbled one does not hide a good one. */
+function firstValid(headers: HeaderBag, names: readonly string[], read: (number: number) => number): number | undefined {
+  for (const name of names) {
+    const text = header(headers, name)?.trim();
+    if (text === undefined || text === "") continue;
+    const number = Number(text);
+    if (Number.isFinite(number) && number >= 0) return read(number);
+  }
+  return undefined;
+}
+
+function clampWait(ms: number): number {
+  return Math.min(LONGEST_SERVER_WAIT_MS, Math.max(0, ms));
 }

@@ -73,9 +73,11 @@ export class Throttle {
         continue;
       }
       const now = clock.now();
-      const waitUntil = Math.max(this.pausedUntil, this.nextStartAt, this.budgetExhaustedUntil(now));
+      // Only what the server imposes counts against --max-wait; pacing is always sat out.
+      const serverUntil = Math.max(this.pausedUntil, this.budgetExhaustedUntil(now));
+      if (serverUntil - now > maxWaitMs) throw new QuotaWait(serverUntil);
+      const waitUntil = Math.max(serverUntil, this.nextStartAt);
       if (waitUntil > now) {
-        if (waitUntil - now > maxWaitMs) throw new QuotaWait(waitUntil);
         await clock.sleep(waitUntil - now, signal);
         continue;
       }

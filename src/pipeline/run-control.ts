@@ -31,7 +31,7 @@ export class RunControl {
   }
 
   get stopped(): boolean {
-    return this.reason !== undefined;
+    return this.reason !== undefined || this.abandonedRun;
   }
 
   /** True after a second interrupt: stop reading, exit as soon as the report is flushed. */
@@ -64,8 +64,10 @@ export class RunControl {
     this.requests.abort(new Error("the requests in flight were cut off"));
   }
 
+  /** Ends every wait and every request at once (a second interrupt, or a fatal error). */
   abandon(): void {
     this.abandonedRun = true;
+    this.waits.abort(new Error("the run was abandoned"));
     this.cutRequests();
   }
 

@@ -1,10 +1,10 @@
-import type { Auth } from "../auth/types.js";
+import { type Auth, AuthUnavailable } from "../auth/types.js";
 import type { AcceptedRow, BatchVerdict, Driver, ProviderError, RowOutcome } from "../drivers/types.js";
 import { AddlistError } from "../errors.js";
 import { backoffMs, type BackoffPolicy } from "../http/backoff.js";
 import { type HttpAnswer, type HttpClient, TransportError } from "../http/client.js";
 import type { Clock } from "../http/clock.js";
-import { header, serverWaitMs } from "../http/retry-timing.js";
+import { type HeaderBag, header, parseRetryAfter, serverWaitMs } from "../http/retry-timing.js";
 import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
 import type { InputRecord } from "../input/table.js";
 import type { RowResult, RowStatus } from "../report/row-result.js";
@@ -134,6 +134,28 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
   const fullPath = ctx.basePath + path;
   let retry = 0;
   let refreshed = false;
+  /** When this request first met a rate limit: one that never lifts is a quota too. */
+  let rateLimitedSince: number | undefined;
+
+  /** A failure that may pass: waits and goes round again (undefined), or gives up. */
+  const retryLater = async (failure: ProviderError, toldMs: number): Promise<PartVerdict | undefined> => {
+    if (retry >= ctx.retries) return { kind: "fail", code: failure.code, message: `${failure.message} (${attempts(retry)})` };
+    // A provider down for longer than the user will wait is a quota, not a blip.
+    if (toldMs > ctx.throttle.maxWaitMs) return quotaStop(toldMs);
+    return (await pause(Math.max(toldMs, backoffMs(ctx.backoff, retry++)), ctx)) ? undefined : { kind: "unsent" };
+  };
+  /** A 429 (the throttle now holds every request back as the server asked); no retry is used up. */
+  const rateLimited = (headers: HeaderBag): PartVerdict | undefined => {
+    ctx.stats.rateLimited++;
+    const now = ctx.clock.now();
+    rateLimitedSince ??= now;
+    return now - rateLimitedSince > ctx.throttle.maxWaitMs ? quotaStop(serverWaitMs(headers, now) ?? 0) : undefined;
+  };
+  const quotaStop = (waitMs: number): PartVerdict => {
+    ctx.control.stop({ kind: "quota", resumeAt: ctx.clock.now() + waitMs });
+    return { kind: "unsent" };
+  };
+
   for (;;) {
     let ticket: Ticket;
     try {
@@ -145,8 +167,14 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
     }
     const auth = await authStep(() => ctx.auth.headers(ctx.control.requestSignal), ctx);
     if (!auth.ok) {
-      ctx.throttle.release(ticket);
-      return auth.verdict;
+      const { unavailable } = auth;
+      if (unavailable === undefined) {
+        ctx.throttle.release(ticket);
+        return auth.verdict;
+      }
+      const verdict = await authUnavailable(unavailable, ticket);
+      if (verdict !== undefined) return verdict;
+      continue;
     }
     const headers = auth.value;
     for (const row of part) row.attempts++;
@@ -161,28 +189,24 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       ctx.trace?.({ path: fullPath, rows: part.length, error: error.message, ms: ctx.clock.now() - started });
       if (error.mayHaveApplied) for (const row of part) row.ambiguous = true;
       if (error.code === "aborted") return { kind: "unsent" };
-      if (retry >= ctx.retries) return { kind: "fail", code: error.code, message: `${error.message} (${attempts(retry)})` };
-      if (!(await pause(backoffMs(ctx.backoff, retry++), ctx))) return { kind: "unsent" };
+      const verdict = await retryLater(error, 0);
+      if (verdict !== undefined) return verdict;
       continue;
     }
     ctx.throttle.release(ticket, answer.status, answer.headers);
     ctx.trace?.({ path: fullPath, rows: part.length, status: answer.status, ms: ctx.clock.now() - started });
     for (const row of part) row.httpStatus = answer.status;
     if (answer.status === 429) {
-      ctx.stats.rateLimited++;
-      continue; // the throttle now holds every request back as long as the server asked
+      const verdict = rateLimited(answer.headers);
+      if (verdict !== undefined) return verdict;
+      continue;
     }
+    rateLimitedSince = undefined;
     if (answer.status >= 500) {
       for (const row of part) row.ambiguous = true;
-      const error = ctx.driver.describeError(answer);
-      if (retry >= ctx.retries) return { kind: "fail", code: error.code, message: `${error.message} (${attempts(retry)})` };
-      const told = serverWaitMs(answer.headers, ctx.clock.now()) ?? 0;
-      // A provider down for longer than the user will wait is a quota, not a blip.
-      if (told > ctx.throttle.maxWaitMs) {
-        ctx.control.stop({ kind: "quota", resumeAt: ctx.clock.now() + told });
-        return { kind: "unsent" };
-      }
-      if (!(await pause(Math.max(told, backoffMs(ctx.backoff, retry++)), ctx))) return { kind: "unsent" };
+      // Only Retry-After speaks of the outage: a rate-limit reset (midnight, for a daily quota) does not.
+      const verdict = await retryLater(ctx.driver.describeError(answer), parseRetryAfter(header(answer.headers, "retry-after"), ctx.clock.now()) ?? 0);
+      if (verdict !== undefined) return verdict;
       continue;
     }
     if (answer.status === 413) return { kind: "split", code: "payload_too_large", message: "the provider refused the request as too large (HTTP 413)" };
@@ -190,37 +214,57 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
     if (answer.status === 401 && !refreshed && ctx.auth.refresh !== undefined) {
       refreshed = true;
       const refresh = ctx.auth.refresh;
-      const renewed = await authStep(() => refresh(ctx.control.requestSignal), ctx);
-      if (!renewed.ok) return renewed.verdict;
-      if (renewed.value) continue;
+      const renewed = await authStep(() => refresh(ctx.control.requestSignal, headers), ctx);
+      if (renewed.ok) {
+        if (renewed.value) continue;
+      } else {
+        const verdict = renewed.unavailable === undefined ? renewed.verdict : await retryLater({ code: "auth_unavailable", message: renewed.unavailable.message }, 0);
+        if (verdict !== undefined) return verdict;
+        continue;
+      }
     }
     return { ...ctx.driver.interpret(answer, sent), startedAs };
   }
+
+  /** The token endpoint is busy or down: its 429 holds back every request, anything else is retried. */
+  async function authUnavailable(unavailable: AuthUnavailable, ticket: Ticket): Promise<PartVerdict | undefined> {
+    ctx.trace?.({ path: fullPath, rows: part.length, error: unavailable.message, ms: 0 });
+    if (unavailable.status === 429) {
+      ctx.throttle.release(ticket, 429, { "retry-after": header(unavailable.headers, "retry-after") });
+      return rateLimited(unavailable.headers);
+    }
+    ctx.throttle.release(ticket);
+    return retryLater({ code: "auth_unavailable", message: unavailable.message }, parseRetryAfter(header(unavailable.headers, "retry-after"), ctx.clock.now()) ?? 0);
+  }
 }
+
+type AuthStep<T> = { ok: true; value: T } | { ok: false; verdict: PartVerdict; unavailable?: undefined } | { ok: false; unavailable: AuthUnavailable };
 
 /**
  * Runs a step of authentication (fetching or renewing a token): a refusal becomes a
- * run-level stop, an abandoned run leaves the rows unsent.
+ * run-level stop, a busy or failing token endpoint a failure to retry, and an abandoned
+ * run leaves the rows unsent.
  */
-async function authStep<T>(step: () => Promise<T>, ctx: SendContext): Promise<{ ok: true; value: T } | { ok: false; verdict: PartVerdict }> {
+async function authStep<T>(step: () => Promise<T>, ctx: SendContext): Promise<AuthStep<T>> {
   try {
     return { ok: true, value: await step() };
   } catch (error) {
     if (error instanceof AddlistError) return { ok: false, verdict: { kind: "stop", code: error.code, message: error.message } };
     if (ctx.control.requestSignal.aborted) return { ok: false, verdict: { kind: "unsent" } };
+    if (error instanceof AuthUnavailable) return { ok: false, unavailable: error };
     throw error;
   }
 }
 
 /** Sleeps before a retry; false when the run stopped meanwhile. */
 async function pause(ms: number, ctx: SendContext): Promise<boolean> {
-  ctx.stats.retries++;
   try {
     await ctx.clock.sleep(ms, ctx.control.waitSignal);
-    return true;
   } catch {
     return false;
   }
+  ctx.stats.retries++;
+  return true;
 }
 
 function redirected(answer: HttpAnswer): PartVerdict {

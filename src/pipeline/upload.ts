@@ -55,17 +55,25 @@ export async function upload(request: UploadRequest): Promise<{ batches: number;
   }
   let complete = true;
   try {
-    await readRows();
+    try {
+      await readRows();
+    } catch (error) {
+      // The file changed under the second read: what was sent stays recorded, the rest cannot be.
+      if (!(error instanceof InputError)) throw error;
+      control.stop({ kind: "input", message: error.message });
+      complete = false;
+    }
+    const last = batcher.flush();
+    if (last !== undefined && !control.abandoned) await submit(last);
+    await dispatch.drain();
+    if (request.send !== undefined) await confirmHeld({ ...request.send, settle }, control);
   } catch (error) {
-    // The file changed under the second read: what was sent stays recorded, the rest cannot be.
-    if (!(error instanceof InputError)) throw error;
-    control.stop({ kind: "input", message: error.message });
-    complete = false;
+    // A fatal error (a bug, the report failing): end every wait and request now, so that the
+    // process does not linger on a backoff, and let the batches in progress record what they can.
+    control.abandon();
+    await dispatch.drain().catch(() => {});
+    throw error;
   }
-  const last = batcher.flush();
-  if (last !== undefined && !control.abandoned) await submit(last);
-  await dispatch.drain();
-  if (request.send !== undefined) await confirmHeld({ ...request.send, settle }, control);
   return { batches, complete: complete && !control.abandoned };
 
   async function readRows(): Promise<void> {

@@ -160,7 +160,7 @@ async function* csvRecords(path: string, text: AsyncIterable<string>): AsyncGene
           continue;
         }
         const row = Number(fields[0]);
-        if (!Number.isInteger(row) || row < 1) throw damaged(path, line, `"${fields[0] ?? ""}" is not a row number`);
+        if (!isRowNumber(row)) throw damaged(path, line, `"${fields[0] ?? ""}" is not a row number`);
         yield { row, key: fields[1] ?? "", status: fields[2] ?? "", line: () => csvLine(fields) };
       }
     }
@@ -188,11 +188,21 @@ async function* ndjsonRecords(path: string, text: AsyncIterable<string>): AsyncG
       } catch {
         throw damaged(path, line, "a line is not JSON");
       }
-      if (typeof value.row !== "number" || typeof value.status !== "string") throw damaged(path, line, "a record has no row or status");
+      if (typeof value !== "object" || value === null || !isRowNumber(value.row) || typeof value.status !== "string") throw damaged(path, line, "a record has no row number or status");
       yield { row: value.row, key: typeof value.key === "string" ? value.key : "", status: value.status, line: () => `${raw}\n` };
     }
     pending = pending.slice(start);
   }
+}
+
+/**
+ * Rows are counted from 1. The state's tables are sized by the largest row, so a number far
+ * beyond any real input (a hundred million rows) is damage, not a row to make room for.
+ */
+const MAX_ROW = 100_000_000;
+
+function isRowNumber(row: unknown): row is number {
+  return typeof row === "number" && Number.isInteger(row) && row >= 1 && row <= MAX_ROW;
 }
 
 function damaged(path: string, line: number, why: string): InputError {

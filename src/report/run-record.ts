@@ -24,7 +24,10 @@ export async function writeRunRecord(reportPath: string, record: RunRecord): Pro
 
 export async function readRunRecord(reportPath: string): Promise<Partial<RunRecord> | undefined> {
   const text = await readFile(runRecordPath(reportPath), "utf8").catch(() => undefined);
-  return text === undefined ? undefined : (parseJson(text) as Partial<RunRecord> | undefined);
+  if (text === undefined) return undefined;
+  const record = parseJson(text);
+  // A damaged record (not an object) names no run: it cannot match.
+  return typeof record === "object" && record !== null ? (record as Partial<RunRecord>) : {};
 }
 
 /** Refuses a report recorded for another command; a report without a record is not checked. */

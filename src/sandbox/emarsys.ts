@@ -16,7 +16,6 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     pattern: /^\/emarsys\/oauth2\/token$/,
     authenticate: () => undefined,
     handle: issueToken,
-    rateLimited,
   },
   {
     name: "emarsys",
@@ -46,7 +45,11 @@ function rateLimited(): SandboxAnswer {
 
 function issueToken(request: SandboxRequest, context: RouteContext): SandboxAnswer {
   const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-  const [clientId, clientSecret] = Buffer.from(basic?.[1] ?? "", "base64").toString("utf8").split(":");
+  // RFC 6749 §2.3.1: each half is form-encoded, so a ":" in either cannot be mistaken for the divider.
+  const [clientId, clientSecret] = Buffer.from(basic?.[1] ?? "", "base64")
+    .toString("utf8")
+    .split(":")
+    .map((part) => formDecode(part));
   if (!/grant_type=client_credentials/.test(request.rawBody)) return { status: 400, body: { error: "unsupported_grant_type" } };
   if (!clientId || !clientSecret || rules.invalidToken(clientSecret) || context.state.clientsRevoked) return { status: 401, body: { error: "invalid_client" } };
   const token = `sandbox-${randomBytes(12).toString("hex")}`;
@@ -100,4 +103,12 @@ function addToList(request: SandboxRequest, context: RouteContext): SandboxAnswe
 
 function reply(status: number, replyCode: number, replyText: string, data: unknown = ""): SandboxAnswer {
   return { status, body: { replyCode, replyText, data } };
+}
+
+function formDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return undefined;
+  }
 }

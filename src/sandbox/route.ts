@@ -34,8 +34,11 @@ export interface SandboxRoute {
   /** The answer to a request without valid credentials, or undefined when they are fine. */
   authenticate(request: SandboxRequest, context: RouteContext): SandboxAnswer | undefined;
   handle(request: SandboxRequest, context: RouteContext): SandboxAnswer;
-  /** The provider's 429 answer (its envelope; the timing headers are added by the limiter). */
-  rateLimited(): SandboxAnswer;
+  /**
+   * The provider's 429 answer (its envelope; the timing headers are added by the limiter).
+   * Undefined for an endpoint outside the API's rate limits (a token endpoint on its own host).
+   */
+  rateLimited?(): SandboxAnswer;
 }
 
 /** The Bearer token of a request, if any. */

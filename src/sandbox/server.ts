@@ -6,7 +6,7 @@ import { amplemarketRoutes } from "./amplemarket.js";
 import { emarsysRoutes } from "./emarsys.js";
 import { type FaultOptions, FaultPlan } from "./faults.js";
 import { leadlexRoutes } from "./leadlex.js";
-import { type RateLimitOptions, RateLimiter, type RateLimitStyle } from "./rate-limit.js";
+import { type Admission, type RateLimitOptions, RateLimiter, type RateLimitStyle } from "./rate-limit.js";
 import type { RouteContext, SandboxAnswer, SandboxRequest, SandboxRoute } from "./route.js";
 import { SandboxState } from "./state.js";
 
@@ -110,7 +110,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
   const { route } = match;
-  const admission = misbehaviour.limiters[route.provider].admit(Date.now());
+  const admission = route.rateLimited === undefined ? UNLIMITED : misbehaviour.limiters[route.provider].admit(Date.now());
   const answer = (reply: SandboxAnswer): void => {
     context.state.noteAnswer(reply.status);
     const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
@@ -118,7 +118,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
     if (wait > 0) setTimeout(reply_, wait);
     else reply_();
   };
-  if (admission.refused) return answer(route.rateLimited());
+  if (admission.refused && route.rateLimited !== undefined) return answer(route.rateLimited());
   const fault = misbehaviour.faults?.next();
   if (fault !== undefined) context.state.noteFault(fault);
   switch (fault) {
@@ -154,6 +154,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
   answer(fault === "overcount" ? { ...reply, body: overcount(reply.body) } : reply);
 }
 
+const UNLIMITED: Admission = { refused: false, headers: {} };
 const HUGE_BODY_BYTES = 1024 * 1024 * 1024;
 const COUNT_FIELDS = new Set(["added", "inserted_contacts", "total_added_to_lead_list"]);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { oauth2Auth } from "../../src/auth/oauth2.js";
 import { Redactor } from "../../src/auth/redactor.js";
+import { AuthUnavailable } from "../../src/auth/types.js";
 import { wsseAuth } from "../../src/auth/wsse.js";
 import { sandbox } from "../helpers/sandbox.js";
 
@@ -18,8 +19,13 @@ describe("OAuth2 client credentials", () => {
     clock += 40_000; // within a minute of expiry: renewed
     const renewed = await auth.headers(never);
     expect(renewed).not.toEqual(first[0]);
-    expect(await auth.refresh?.(never)).toBe(true);
-    expect(await auth.headers(never)).not.toEqual(renewed);
+    // Requests that met the same expired token renew it once between them.
+    expect(await Promise.all([auth.refresh?.(never, renewed), auth.refresh?.(never, renewed)])).toEqual([true, true]);
+    const third = await auth.headers(never);
+    expect(third).not.toEqual(renewed);
+    expect(box.state.tokens.size).toBe(3);
+    expect(await auth.refresh?.(never, renewed)).toBe(true); // renewed already: nothing fetched
+    expect(await auth.headers(never)).toEqual(third);
     expect(box.state.tokens.size).toBe(3);
   });
 
@@ -29,6 +35,16 @@ describe("OAuth2 client credentials", () => {
     const error = await auth.headers(new AbortController().signal).catch((e: unknown) => e as Error);
     expect(error).toMatchObject({ code: "auth_failed", exitCode: 3, message: "the OAuth2 token endpoint gave no token: HTTP 401 invalid_client" });
     expect((error as Error).message).not.toContain("invalid-secret-value");
+  });
+
+  it("reports a busy or unreachable token endpoint as passing, with its Retry-After, never as a refusal", async () => {
+    const box = await sandbox({ faults: { rate: 1, kinds: ["503"], seed: 1 } });
+    const auth = oauth2Auth({ tokenUrl: box.tokenUrl, clientId: "client", clientSecret: "fake-secret", timeoutMs: 5000, redactor: new Redactor() });
+    const error = await auth.headers(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthUnavailable);
+    expect(error).toMatchObject({ status: 503, headers: { "retry-after": "1" } });
+    const closed = oauth2Auth({ tokenUrl: "http://127.0.0.1:1/token", clientId: "client", clientSecret: "fake-secret", timeoutMs: 5000, redactor: new Redactor() });
+    expect(await closed.headers(new AbortController().signal).catch((e: unknown) => e)).toBeInstanceOf(AuthUnavailable);
   });
 });
 

@@ -267,3 +267,98 @@ describe("inputs and reports", () => {
     expect((await runCli(["leadlex-list", "l", "c.csv"], { cwd: dir, env: leadlexEnv(box) })).code).toBe(2);
   });
 });
+
+describe("waits and failures that used to stop or stall a run", () => {
+  const leadlex = (origin: string): Record<string, string> => ({ LEADLEX_API_KEY: FAKE_KEY, LEADLEX_BASE_URL: origin });
+
+  it("a 5xx is retried by backoff, not held to the quota reset its rate-limit headers name", async () => {
+    let calls = 0;
+    const midnight = String(Math.ceil(Date.now() / 86_400_000) * 86_400);
+    const origin = await provider((_request, response, body) => {
+      const headers = { "content-type": "application/json", "x-ratelimit-limit": "10000", "x-ratelimit-remaining": "9000", "x-ratelimit-reset": midnight };
+      response.writeHead(++calls === 1 ? 500 : 200, headers);
+      response.end(calls === 1 ? '{"error":{"code":"internal_server_error","message":"oops"}}' : JSON.stringify({ success: true, data: { added: (JSON.parse(body) as { contact_ids: string[] }).contact_ids.length } }));
+    });
+    const dir = tempDir();
+    ids(dir, 3);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "5", "--json"], { cwd: dir, env: leadlex(origin) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ counts: { added: 3 }, retries: 1 });
+  });
+
+  it.each([
+    ["Retry-After", { "retry-after": "99999999999999" }],
+    ["X-RateLimit-Reset", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999999999" }],
+  ])("an absurd %s is a quota to resume after (exit 4), not a crash", async (_, headers) => {
+    const origin = await provider((_request, response) => {
+      response.writeHead(429, { "content-type": "application/json", ...headers });
+      response.end('{"error":{"code":"rate_limited","message":"slow down"}}');
+    });
+    const dir = tempDir();
+    ids(dir, 3);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--json"], { cwd: dir, env: leadlex(origin) });
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ resume_after: expect.stringMatching(/^\d{4}-/), counts: { not_sent: 3 } });
+    expect(statuses(join(dir, "c.report.csv"))).toEqual({ not_sent: 3 });
+  });
+
+  it("a provider that answers 429 without end stops once --max-wait has passed (exit 4), instead of running forever", async () => {
+    const origin = await provider((_request, response) => {
+      response.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+      response.end('{"error":{"code":"rate_limited","message":"slow down"}}');
+    });
+    const dir = tempDir();
+    ids(dir, 2);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "2", "--json"], { cwd: dir, env: leadlex(origin) });
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ counts: { not_sent: 2 } });
+  });
+
+  it("--rate paces however slowly without counting as a quota wait", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    ids(dir, 3);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "-b", "1", "--rate", "5", "--max-wait", "0", "--json"], { cwd: dir, env: leadlexEnv(box) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ requests: 3, counts: { added: 3 } });
+  });
+
+  it("an OAuth2 token endpoint that is busy or failing is waited out, not taken for a refusal", async () => {
+    let tokenCalls = 0;
+    const origin = await provider((request, response, body) => {
+      if (request.url === "/token") {
+        tokenCalls++;
+        if (tokenCalls === 1) response.writeHead(429, { "retry-after": "1" }).end();
+        else if (tokenCalls === 2) response.writeHead(503).end("<html>down</html>");
+        else response.writeHead(200, { "content-type": "application/json" }).end('{"access_token":"fake-token-0001","expires_in":3600}');
+        return;
+      }
+      const ids = (JSON.parse(body) as { external_ids: string[] }).external_ids;
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ replyCode: 0, replyText: "OK", data: { inserted_contacts: ids.length, errors: [] } }));
+    });
+    const dir = tempDir();
+    writeFileSync(join(dir, "ids.csv"), "external_id\na1\na2\n");
+    const env = { EMARSYS_CLIENT_ID: "fake-client", EMARSYS_CLIENT_SECRET: "fake-client-secret", EMARSYS_TOKEN_URL: `${origin}/token`, EMARSYS_BASE_URL: origin };
+    const run = await runCli(["emarsys", "7", "ids.csv", "--json"], { cwd: dir, env });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ counts: { added: 2 }, rate_limited: 1 });
+    expect(tokenCalls).toBe(3);
+  });
+
+  it.each([
+    ["a row number beyond any input", "row,key,status,code,message,attempts,http_status,contact_id\n99999999999,x,added,,,1,200,x\n", "c.report.csv.part"],
+    ["a run record that is not an object", null, "c.report.csv.addlist.json"],
+  ])("refuses to resume from %s, cleanly (exit 2)", async (_, journal, damagedFile) => {
+    const dir = tempDir();
+    ids(dir, 3);
+    if (journal !== null) writeFileSync(join(dir, damagedFile), journal);
+    else {
+      writeFileSync(join(dir, "c.report.csv.part"), "row,key,status,code,message,attempts,http_status,contact_id\n");
+      writeFileSync(join(dir, damagedFile), "null\n");
+    }
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--resume"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^addlist: .*(Use --force to start over|use --force to start over)/);
+    expect(run.stderr).not.toContain("internal error");
+  });
+});

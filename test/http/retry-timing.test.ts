@@ -12,6 +12,7 @@ describe("retry timing", () => {
     ["a date in the past", "Mon, 23 Nov 2026 11:00:00 GMT", 0],
     ["garbage", "soon", undefined],
     ["nothing", undefined, undefined],
+    ["an absurd delay (capped, so a resume time can still be named)", "99999999999999", 366 * 24 * 3600 * 1000],
   ])("reads Retry-After as %s", (_, value, expected) => {
     expect(parseRetryAfter(value, NOW)).toBe(expected);
   });
@@ -22,6 +23,8 @@ describe("retry timing", () => {
     ["epoch milliseconds", { "x-ratelimit-reset": String(NOW + 5000) }, NOW + 5000],
     ["the IETF header first", { "ratelimit-reset": "10", "x-ratelimit-reset": "99" }, NOW + 10_000],
     ["a negative number", { "x-ratelimit-reset": "-5" }, undefined],
+    ["the other header when the first is garbled", { "ratelimit-reset": "soon", "x-ratelimit-reset": "30" }, NOW + 30_000],
+    ["an absurd epoch time (capped)", { "x-ratelimit-reset": "99999999999999999999" }, NOW + 366 * 24 * 3600 * 1000],
     ["nothing", {}, undefined],
   ])("reads the reset time from %s", (_, headers, expected) => {
     expect(resetAt(headers, NOW)).toBe(expected);

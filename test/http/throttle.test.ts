@@ -7,11 +7,15 @@ const fakeClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => {
+      const onAbort = (): void => {
         clearTimeout(timer);
         reject(signal.reason as Error);
-      });
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
     }),
 };
 
@@ -147,6 +151,14 @@ describe("Throttle", () => {
     const error = await gate.acquire(never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QuotaWait);
     expect((error as QuotaWait).resumeAt).toBe(Date.now() + 3_600_000);
+  });
+
+  it("sits out its own pacing however long, since only server waits count against --max-wait", async () => {
+    const gate = throttle({ maxWaitMs: 0, ratePerSecond: 5 });
+    gate.release(await gate.acquire(never), 200, {});
+    const started = Date.now();
+    gate.release(await acquireSoon(gate), 200, {});
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
   });
 
   it("wakes waiters when the run stops", async () => {
