@@ -41,7 +41,7 @@ try {
     rows: SIZES.overhead,
     floor_ms: round(floorMs),
     addlist_ms: round(best.wallMs),
-    ratio: round(best.wallMs / floorMs, 2),
+    ratio: round(best.wallMs / floorMs, 3),
     rows_per_s: round(SIZES.overhead / (best.wallMs / 1000)),
     runs_ms: { floor: floors.map((x) => round(x)), addlist: overheadRuns.map((r) => round(r.wallMs)) },
   };
@@ -51,7 +51,7 @@ try {
   const latencyInput = await uuidFile("latency.csv", SIZES.latency);
   const latencyRun = await withSandbox(["--latency", String(SIZES.latencyMs)], (origin) => addlist(origin, latencyInput, ["-p", "8"]));
   const idealMs = (Math.ceil(SIZES.latency / BATCH) / 8) * SIZES.latencyMs;
-  results.latency = { rows: SIZES.latency, latency_ms: SIZES.latencyMs, ideal_ms: round(idealMs), addlist_ms: round(latencyRun.wallMs), efficiency: round(idealMs / latencyRun.wallMs, 2) };
+  results.latency = { rows: SIZES.latency, latency_ms: SIZES.latencyMs, ideal_ms: round(idealMs), addlist_ms: round(latencyRun.wallMs), efficiency: round(idealMs / latencyRun.wallMs, 3) };
   log(`latency-bound: ideal ${round(idealMs)} ms, addlist ${round(latencyRun.wallMs)} ms`);
 
   // 3. Rate-limited: told by Retry-After, then the LeadLex way (X-RateLimit-* only).

@@ -190,7 +190,11 @@ function readCredentials(spec: DriverSpec, env: NodeJS.ProcessEnv): Credentials 
     }
     const username = get("EMARSYS_USERNAME");
     const secret = get("EMARSYS_SECRET");
-    if (username !== undefined && secret !== undefined) return { kind: "wsse", username, secret };
+    if (username !== undefined && secret !== undefined) {
+      // The X-WSSE header quotes the user name and has no escape for a quote.
+      if (username.includes('"')) throw new UsageError('EMARSYS_USERNAME cannot hold a double quote (")', "bad_credentials");
+      return { kind: "wsse", username, secret };
+    }
   } else {
     const name = PROVIDERS[spec.provider].credentials[0]?.[0] ?? "";
     const token = get(name);

@@ -47,5 +47,7 @@ describe("base URLs", () => {
     expect(() => resolveConfig(leadlexList, "l", "x.csv", {}, {}, false)).toThrow(UsageError);
     expect(resolveConfig(leadlexList, "l", "x.csv", { dryRun: true }, {}, false).credentials).toBeUndefined();
     expect(resolveConfig(leadlexList, "l", "x.csv", { sandbox: true }, {}, false).credentials).toBeUndefined();
+    // A quote would end the X-WSSE header's user name early.
+    expect(() => resolveConfig(emarsys, "1", "x.csv", {}, { EMARSYS_USERNAME: 'a"b', EMARSYS_SECRET: "s" }, false)).toThrow('EMARSYS_USERNAME cannot hold a double quote (")');
   });
 });

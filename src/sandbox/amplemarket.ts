@@ -24,6 +24,8 @@ export const amplemarketRoutes: readonly SandboxRoute[] = [
     },
     handle: addLeads,
     rateLimited: () => errors(429, [{ code: "rate_limited", title: "Too Many Requests", detail: "Rate limit exceeded." }]),
+    serverError: (status, detail) =>
+      errors(status, [status === 503 ? { code: "service_unavailable", title: "Service Unavailable", detail } : { code: "internal_server_error", title: "Internal Server Error", detail }]),
   },
 ];
 

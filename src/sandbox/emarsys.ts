@@ -16,6 +16,7 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     pattern: /^\/emarsys\/oauth2\/token$/,
     authenticate: () => undefined,
     handle: issueToken,
+    serverError: (status, message) => ({ status, body: { error: "server_error", error_description: message } }),
   },
   {
     name: "emarsys",
@@ -28,6 +29,7 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     },
     handle: addToList,
     rateLimited,
+    serverError: (status, message) => reply(status, 1, message),
   },
   {
     name: "emarsys",
@@ -36,6 +38,7 @@ export const emarsysRoutes: readonly SandboxRoute[] = [
     authenticate: checkWsse,
     handle: addToList,
     rateLimited,
+    serverError: (status, message) => reply(status, 1, message),
   },
 ];
 

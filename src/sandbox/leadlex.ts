@@ -11,6 +11,7 @@ export const leadlexRoutes: readonly SandboxRoute[] = [
     authenticate,
     handle: (request, context) => addContacts(request, context, LIST),
     rateLimited,
+    serverError,
   },
   {
     name: "leadlex-campaign",
@@ -19,6 +20,7 @@ export const leadlexRoutes: readonly SandboxRoute[] = [
     authenticate,
     handle: (request, context) => addContacts(request, context, CAMPAIGN),
     rateLimited,
+    serverError,
   },
 ];
 
@@ -55,6 +57,10 @@ const CAMPAIGN: Endpoint = {
 
 function rateLimited(): SandboxAnswer {
   return error(429, "rate_limited", "Rate limit exceeded");
+}
+
+function serverError(status: number, message: string): SandboxAnswer {
+  return error(status, status === 503 ? "service_unavailable" : "internal_server_error", message);
 }
 
 function authenticate(request: SandboxRequest): SandboxAnswer | undefined {

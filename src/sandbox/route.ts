@@ -39,6 +39,8 @@ export interface SandboxRoute {
    * Undefined for an endpoint outside the API's rate limits (a token endpoint on its own host).
    */
   rateLimited?(): SandboxAnswer;
+  /** A 5xx (an injected fault) in the provider's error envelope. */
+  serverError(status: number, message: string): SandboxAnswer;
 }
 
 /** The Bearer token of a request, if any. */

@@ -129,11 +129,11 @@ async function serve(request: IncomingMessage, response: ServerResponse, context
       response.on("close", () => misbehaviour.hanging.delete(response));
       return;
     case "500":
-      return answer({ status: 500, body: { error: { code: "internal_server_error", message: "Something went wrong." } } });
+      return answer(route.serverError(500, "Something went wrong."));
     case "502":
       return answer({ status: 502, body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>", headers: { "content-type": "text/html" } });
     case "503":
-      return answer({ status: 503, body: { error: { code: "unavailable", message: "Service temporarily unavailable" } }, headers: { "retry-after": "1" } });
+      return answer({ ...route.serverError(503, "Service temporarily unavailable"), headers: { "retry-after": "1" } });
     case "not-json":
       return answer({ status: 200, body: "<html><body>OK</body></html>", headers: { "content-type": "text/html" } });
     case "wrong-shape":
