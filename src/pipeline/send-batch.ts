@@ -117,7 +117,8 @@ export async function settleBatch(batch: PendingRow[], ctx: SendContext, confirm
       case "stop":
         ctx.control.stop({ kind: "provider", code: verdict.code, message: verdict.message, listFull: verdict.listFull });
         if (verdict.listFull === true) ctx.settle(ctx.capacity.listFull());
-        ctx.settle(part.map((row) => unsent(row, verdict)));
+        // The rows of the request that met the refusal keep its code; a full list's rows are all `list_full`.
+        ctx.settle(part.map((row) => unsent(row, verdict.listFull === true ? { code: "list_full", message: verdict.message } : verdict)));
         break;
       case "unsent":
         ctx.settle(part.map((row) => unsent(row, ctx.control.unsentBecause())));
@@ -297,7 +298,7 @@ function settledResult(row: PendingRow, outcome: RowOutcome | undefined): Pendin
 /** Rows not sent because the run stopped: `failed` if an earlier attempt may have applied. */
 function unsent(row: PendingRow, why: ProviderError): RowResult {
   if (!row.ambiguous) return result(row, "not_sent", why);
-  return result(row, "failed", { code: why.code, message: `an earlier attempt may have applied; then ${why.message.replace(/^not sent: /, "")}` });
+  return result(row, "failed", { code: why.code, message: `${why.message.replace(/^not sent: /, "")}; an earlier attempt may have applied it` });
 }
 
 function result(row: PendingRow, status: RowStatus, detail: Partial<ProviderError> | undefined): PendingRow {

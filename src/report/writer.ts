@@ -47,7 +47,7 @@ export class ReportWriter {
   ) {}
 
   static toStdout(encoder: ReportEncoder): ReportWriter {
-    const writer = new ReportWriter(stdoutSink(), encoder, "stdout", undefined);
+    const writer = new ReportWriter(stdoutSink(), encoder, "on standard output", undefined);
     writer.enqueue(encoder.header());
     return writer;
   }

@@ -82,6 +82,8 @@ describe("Amplemarket partial batches at the end of a run", () => {
     const run = await runCli(["amplemarket", "ll", "l.csv", "--json"], { cwd: dir, env: env(box.origin) });
     expect(run.code).toBe(3);
     expect(JSON.parse(run.stdout)).toMatchObject({ counts: { failed: 15, added_or_present: 0 }, stopped: { reason: "provider", message: expect.stringContaining("the list is full") } });
+    // Held rows and the rows of the request that met the 409 alike.
+    expect(countBy(readCsvReport(join(dir, "l.report.csv")), (r) => r.code ?? "")).toEqual({ list_full: 15 });
   });
 
   it("the last batch short only by duplicates is confirmed in the list, exit 0", async () => {
@@ -176,8 +178,18 @@ describe("run-level failures that used to escape", () => {
     child.stdout.once("data", () => child.stdout.destroy());
     const code = await new Promise((resolve) => child.on("exit", resolve));
     expect(code).toBe(3);
-    expect(stderr).toMatch(/addlist: cannot write the report stdout: .*EPIPE/);
+    expect(stderr).toMatch(/addlist: cannot write the report on standard output: .*EPIPE/);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([["drivers"], ["leadlex-list", "--help"], ["help", "amplemarket"]])("`addlist %s` into a pipe closed early ends quietly (exit 0)", async (...args) => {
+    const child = spawn(BIN, args, { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // a reader gone before the first line, as `| head -0` would be
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 
   it("an input rewritten while it is being sent stops the run; the journal keeps what was sent", async () => {
