@@ -62,6 +62,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       createDriver: (columns, keyColumn, sample) => config.spec.create({ target: config.target, columns, keyColumn, sample, options: config.driverOptions }),
       resume: resume === undefined ? undefined : { state: resume, kind: config.reportKind },
     });
+    for (const note of plan.notes) io.stderr.write(`addlist: note: ${note}\n`);
     sending = true;
     const tally = new Tally();
     const encoder = reportEncoder(config.reportKind, plan.layout);

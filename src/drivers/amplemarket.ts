@@ -78,14 +78,23 @@ function isKnownField(column: string): boolean {
  * else by the name of the key column (`LinkedIn`, `Work Email`).
  */
 function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined, keyAlias: string | undefined): LeadType {
-  if (options.type !== undefined) return options.type as LeadType;
-  if (columns.length === 0) return "email"; // an empty input: nothing will be sent
+  if (columns.length === 0) return (options.type as LeadType | undefined) ?? "email"; // an empty input: nothing will be sent
+  const present = new Set(columns.map((column) => column.trim().toLowerCase()));
+  if (options.type !== undefined) {
+    const type = options.type as LeadType;
+    // The only column, or one named with --column, holds the identifying field under any name.
+    const needed = type === "linkedin" ? "linkedin_url" : type === "email" ? "email" : "title and company_name or company_domain";
+    const found = type === "titles_and_company" ? present.has("title") && (present.has("company_name") || present.has("company_domain")) : present.has(needed);
+    if (!found && keyAlias === undefined && columns.length > 1) {
+      throw new UsageError(`--type ${type} needs ${needed} among the columns (or the column named with --column); the columns found are: ${columns.join(", ")}`, "key_column_missing");
+    }
+    return type;
+  }
   const bare = sample === undefined ? undefined : Object.values(sample);
   if (bare?.length === 1 && typeof bare[0] === "string") {
     if (isLinkedInProfile(bare[0])) return "linkedin";
     if (isEmail(bare[0])) return "email";
   }
-  const present = new Set(columns.map((column) => column.trim().toLowerCase()));
   if (present.has("linkedin_url")) return "linkedin";
   if (present.has("email")) return "email";
   if (present.has("title") && (present.has("company_name") || present.has("company_domain"))) return "titles_and_company";

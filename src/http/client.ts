@@ -41,7 +41,7 @@ export class HttpClient {
   private readonly pool: Pool;
 
   constructor(
-    origin: string,
+    private readonly origin: string,
     private readonly options: HttpClientOptions,
   ) {
     this.pool = new Pool(origin, {
@@ -78,7 +78,7 @@ export class HttpClient {
     } catch (error) {
       if (abort?.aborted === true) throw new TransportError("the request was abandoned", "aborted", true, { cause: error });
       if (timedOutBody) throw new TransportError(timedOut(this.options.timeoutMs), "timeout", true, { cause: error });
-      throw classify(error, this.options);
+      throw classify(error, this.origin, this.options);
     } finally {
       clearTimeout(timer);
     }
@@ -93,14 +93,14 @@ function timedOut(timeoutMs: number): string {
   return `no complete answer within ${timeoutMs / 1000} s`;
 }
 
-function classify(error: unknown, { timeoutMs, maxBodyBytes }: HttpClientOptions): TransportError {
+function classify(error: unknown, origin: string, { timeoutMs, maxBodyBytes }: HttpClientOptions): TransportError {
   if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
     return new TransportError(`the answer is larger than ${maxBodyBytes} bytes`, "response_too_large", true, { cause: error });
   }
   const code = (error as { code?: string } | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || error instanceof undiciErrors.ConnectTimeoutError) {
-    return new TransportError(`cannot connect (${code ?? message})`, "connection_refused", false, { cause: error });
+    return new TransportError(`cannot connect to ${origin} (${code ?? message})`, "connection_refused", false, { cause: error });
   }
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return new TransportError(timedOut(timeoutMs), "timeout", true, { cause: error });

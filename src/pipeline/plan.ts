@@ -6,7 +6,7 @@ import { neutralise } from "../report/csv-line.js";
 import type { ReportKind, ReportLayout } from "../report/format.js";
 import { csvLayout, jsonLayout } from "../report/layout.js";
 import { reportKeyHash, type ResumeState } from "../report/resume-state.js";
-import { csvRowAccess, isObject, jsonRowAccess, type RowAccess } from "../rows/columns.js";
+import { csvRowAccess, isObject, jsonRowAccess, type KeyColumnRequest, type RowAccess } from "../rows/columns.js";
 
 /** A record longer than this is refused: it bounds memory whatever the file holds. */
 export const MAX_RECORD_CHARS = 1024 * 1024;
@@ -30,6 +30,8 @@ export interface PlanRequest {
 export interface Plan {
   tableOptions: TableOptions;
   rows: number;
+  /** What the user may not expect of how the input was read (a header guessed, no rows at all). */
+  notes: string[];
   access: RowAccess;
   layout: ReportLayout;
   driver: Driver;
@@ -96,6 +98,7 @@ async function readPlan(request: PlanRequest): Promise<Plan> {
     throw changed(source.name, resume, `it has ${rows} rows, the report has ${resume.rows}`);
   }
   return {
+    notes: readingNotes(source.name, rows, csv && table.hasHeader ? (table.columns ?? []) : undefined, keyColumn),
     tableOptions: {
       format: table.format,
       delimiter: table.delimiter,
@@ -107,6 +110,26 @@ async function readPlan(request: PlanRequest): Promise<Plan> {
     layout: csv ? csvLayout(table) : jsonLayout([...fields], access),
     driver,
   };
+}
+
+/**
+ * An input with no rows, or a one-column CSV whose header is no key column name: the first
+ * line may have been data (or the delimiter wrong), and a run that says "done" would hide it.
+ */
+function readingNotes(name: string, rows: number, header: readonly string[] | undefined, keyColumn: KeyColumnRequest): string[] {
+  const notes: string[] = [];
+  if (rows === 0) notes.push(`${name} holds no data rows: nothing to send`);
+  const only = header?.length === 1 ? header[0] : undefined;
+  const known = [keyColumn.column, ...keyColumn.candidates].some((want) => want?.trim().toLowerCase() === only?.trim().toLowerCase());
+  if (only !== undefined && !known) {
+    const delimiter = [";", "\t", "|", ","].find((d) => only.includes(d));
+    notes.push(
+      delimiter === undefined
+        ? `line 1 of ${name}, ${JSON.stringify(only)}, was read as the column name: if it is data, give --no-header`
+        : `${name} was read as one column, ${JSON.stringify(only)}: if ${JSON.stringify(delimiter)} separates its columns, give --delimiter ${delimiter === "\t" ? "tab" : `'${delimiter}'`}`,
+    );
+  }
+  return notes;
 }
 
 function checkUnchanged(record: InputRecord, access: RowAccess, driver: Driver, request: PlanRequest): void {

@@ -54,8 +54,14 @@ export function summaryText(summary: RunSummary): string {
   for (const status of ROW_STATUSES) {
     if (summary.counts[status] > 0) lines.push(`  ${status.padEnd(width)}  ${thousands(summary.counts[status]).padStart(10)}`);
   }
+  // Abandoned (a second Ctrl-C) or cut short by a changed input, some rows have no record yet.
+  const unrecorded = summary.rows - ROW_STATUSES.reduce((sum, status) => sum + summary.counts[status], 0);
+  if (unrecorded > 0) lines.push(`  ${"no record yet".padEnd(width)}  ${thousands(unrecorded).padStart(10)}`);
   lines.push(`report: ${summary.report === "-" ? "standard output" : summary.report}`);
-  if (summary.stopped !== undefined) lines.push(`stopped: ${summary.stopped.message}; unsent rows are not_sent in the report`);
+  if (summary.stopped !== undefined) {
+    const unsent = unrecorded > 0 ? "rows without a record are sent by --resume" : "unsent rows are not_sent in the report";
+    lines.push(`stopped: ${summary.stopped.message}; ${unsent}`);
+  }
   if (summary.resume_after !== undefined) lines.push(`resume after ${summary.resume_after} with the same command and --resume`);
   else if (summary.stopped?.reason === "provider") lines.push("once the cause is fixed, the same command with --resume sends the rest");
   else if (summary.stopped !== undefined) lines.push("to finish later, run the same command with --resume");

@@ -38,6 +38,10 @@ describe("amplemarket", () => {
     expect(body(["Name", "Work Email"], { Name: "Ann", "Work Email": "ann@x.com" }, undefined, "Work Email")).toEqual({ type: "email", leads: [{ Name: "Ann", email: "ann@x.com" }] });
     expect(body(["Name", "Profile"], { Name: "Ann", Profile: "linkedin.com/in/ann" }, "linkedin", "Profile")).toEqual({ type: "linkedin", leads: [{ Name: "Ann", linkedin_url: "linkedin.com/in/ann" }] });
     expect(body(["LinkedIn"], { LinkedIn: "linkedin.com/in/ann" })).toEqual({ type: "linkedin", leads: [{ linkedin_url: "linkedin.com/in/ann" }] });
+    // A --type the columns cannot serve is a usage error naming them, not a file of invalid rows.
+    expect(() => create(["linkedin_url", "name"], "email")).toThrow("--type email needs email among the columns (or the column named with --column); the columns found are: linkedin_url, name");
+    expect(() => create(["title", "name"], "titles_and_company")).toThrow(/needs title and company_name or company_domain among the columns/);
+    expect(body(["email"], { email: "linkedin.com/in/ann" }, "linkedin")).toEqual({ type: "linkedin", leads: [{ linkedin_url: "linkedin.com/in/ann" }] });
     // An empty identifying field is missing, not taken from another column.
     expect(checkRow(create(["linkedin_url", "company_name"]), undefined, { linkedin_url: "", company_name: "Acme" })).toMatchObject({ ok: false, code: "missing_linkedin_url" });
   });

@@ -326,6 +326,29 @@ describe("waits and failures that used to stop or stall a run", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ counts: { not_sent: 2 } });
   });
 
+  it("a base URL where nothing listens fails each batch naming the address tried", async () => {
+    const dir = tempDir();
+    ids(dir, 2);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--retries", "0"], { cwd: dir, env: leadlex("http://127.0.0.1:1/leadlex") });
+    expect(run.code).toBe(1);
+    expect(readCsvReport(join(dir, "c.report.csv"))[0]).toMatchObject({ status: "failed", code: "connection_refused", message: "cannot connect to http://127.0.0.1:1 (ECONNREFUSED) (no retries)" });
+  });
+
+  it("says so when a one-column header may be data, the delimiter may be wrong, or there are no rows", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "cust.csv"), "CUST-001\nCUST-002\n");
+    writeFileSync(join(dir, "semi.csv"), "id;email\n1;a@x.com\n");
+    writeFileSync(join(dir, "empty.csv"), "");
+    const note = async (file: string, ...extra: string[]): Promise<string> => {
+      const { stderr } = await runCli(["emarsys", "12", file, "--dry-run", "--force", ...extra], { cwd: dir });
+      return stderr.split("\n").filter((line) => line.startsWith("addlist: note: ")).map((line) => `${line}\n`).join("");
+    };
+    expect(await note("cust.csv", "--key-id", "4711")).toBe('addlist: note: line 1 of cust.csv, "CUST-001", was read as the column name: if it is data, give --no-header\n');
+    expect(await note("semi.csv", "--delimiter", ",")).toBe(`addlist: note: semi.csv was read as one column, "id;email": if ";" separates its columns, give --delimiter ';'\n`);
+    expect(await note("empty.csv")).toBe("addlist: note: empty.csv holds no data rows: nothing to send\n");
+    expect(await note("cust.csv", "--no-header")).toBe("");
+  });
+
   it("--rate paces however slowly without counting as a quota wait", async () => {
     const box = await sandbox();
     const dir = tempDir();

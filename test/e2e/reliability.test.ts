@@ -134,6 +134,9 @@ describe("reliability", () => {
     expect(done.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(done.stderr).toContain("the report is incomplete (c.report.csv.part): run the same command with --resume to finish");
+    // The summary accounts for every row, those without a record included.
+    expect(done.stderr).toMatch(/no record yet +[\d,]+\n/);
+    expect(done.stderr).toContain("rows without a record are sent by --resume");
     expect(existsSync(join(dir, "c.report.csv"))).toBe(false);
     expect(existsSync(join(dir, "c.report.csv.part"))).toBe(true);
     const terminated = startCli(["leadlex-list", "l", "c.csv", "-b", "10", "-p", "4", "--resume"], { cwd: dir, env: leadlexEnv(box) });
