@@ -64,7 +64,7 @@ later), 130/143 interrupted, 70 an internal error (a bug).`,
     .option("--list-cap <n>", "Amplemarket leads per list", "60000")
     .option("--latency <ms>", "delay before every answer", "0")
     .option("--faults <rate>", "share of requests that meet a fault, 0 to 1", "0")
-    .option("--fault-kinds <list>", `faults to draw from, any of: ${FAULT_KINDS.join(",")}`, "500,502,503,reset-before,reset-after")
+    .option("--fault-kinds <list>", `faults to draw from, comma-separated, any of: ${FAULT_KINDS.join(", ")}`, "500,502,503,reset-before,reset-after")
     .option("--seed <n>", "seed for the fault sequence", "1")
     .option("--rate-limit <rate>", "requests per window and provider, e.g. 20/s or 60/m")
     .option("--daily-quota <n>", "requests per provider per UTC day")
