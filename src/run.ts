@@ -2,7 +2,7 @@ import { createAuth } from "./auth/create.js";
 import { Redactor } from "./auth/redactor.js";
 import type { Auth } from "./auth/types.js";
 import type { Credentials, RunConfig } from "./config.js";
-import { AddlistError, describeError, ExitCode } from "./errors.js";
+import { AddlistError, describeError, ExitCode, InputError } from "./errors.js";
 import type { ProviderName } from "./drivers/types.js";
 import { DEFAULT_BACKOFF } from "./http/backoff.js";
 import { HttpClient } from "./http/client.js";
@@ -123,9 +123,10 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
         onResults: (results) => tally.add(results),
       }));
     } catch (error) {
-      // What was settled stays in the journal, so that --resume can finish the job.
+      // What was settled stays in the journal, so that --resume can finish the job. (An input
+      // that changed before the upload began is refused with nothing sent: it says so itself.)
       await report.abandon();
-      const where = config.report === "-" ? "" : `; what was settled is in ${journalPath(config.report)}, and --resume continues from it`;
+      const where = config.report === "-" || error instanceof InputError ? "" : `; what was settled is in ${journalPath(config.report)}, and --resume continues from it`;
       if (error instanceof AddlistError) throw new AddlistError(`${error.message}${where}`, error.code, error.exitCode, { cause: error });
       throw new AddlistError(`internal error: ${describeError(error)}${where}`, "internal", ExitCode.internal, { cause: error });
     } finally {

@@ -33,13 +33,15 @@ export interface OAuth2Options {
  */
 export function oauth2Auth(options: OAuth2Options): Auth {
   const now = options.now ?? Date.now;
+  // RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined.
+  const basic = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
   options.redactor.add(options.clientSecret);
-  options.redactor.add(`${options.clientId}:${options.clientSecret}`);
+  options.redactor.add(basic);
   const dispatcher = new Agent({ maxResponseSize: MAX_TOKEN_ANSWER_BYTES, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   let token: { value: string; expiresAt: number } | undefined;
   let fetching: Promise<string> | undefined;
   const fetchToken = (signal: AbortSignal): Promise<string> => {
-    fetching ??= requestToken(options, dispatcher, signal)
+    fetching ??= requestToken(options.tokenUrl, basic, options.redactor, dispatcher, signal)
       .then((answer) => {
         options.redactor.add(answer.access_token);
         const lifetime = (answer.expires_in ?? 3600) * 1000;
@@ -65,16 +67,14 @@ export function oauth2Auth(options: OAuth2Options): Auth {
   };
 }
 
-async function requestToken(options: OAuth2Options, dispatcher: Agent, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
-  // RFC 6749 §2.3.1: the client id and secret are form-encoded before they are joined.
-  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString("base64");
-  options.redactor.add(basic);
+/** One token request with HTTP Basic credentials (`basic`, before base64). */
+async function requestToken(tokenUrl: string, basic: string, redactor: Redactor, dispatcher: Agent, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
   let answer: Awaited<ReturnType<typeof request>>;
   let text: string;
   try {
-    answer = await request(options.tokenUrl, {
+    answer = await request(tokenUrl, {
       method: "POST",
-      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+      headers: { authorization: `Basic ${Buffer.from(basic).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
       body: "grant_type=client_credentials",
       dispatcher,
       signal,
@@ -82,11 +82,11 @@ async function requestToken(options: OAuth2Options, dispatcher: Agent, signal: A
     text = await answer.body.text();
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new AuthUnavailable(`the OAuth2 token endpoint cannot be reached (${options.redactor.scrub(describeError(error))})`, undefined, {}, { cause: error });
+    throw new AuthUnavailable(`the OAuth2 token endpoint cannot be reached (${redactor.scrub(describeError(error))})`, undefined, {}, { cause: error });
   }
   const status = answer.statusCode;
   if (status === 429 || status >= 500) throw new AuthUnavailable(`the OAuth2 token endpoint answered HTTP ${status}`, status, answer.headers);
-  if (status >= 400) throw tokenRefused(`HTTP ${status}${options.redactor.scrub(errorCode(text))}`);
+  if (status >= 400) throw tokenRefused(`HTTP ${status}${redactor.scrub(errorCode(text))}`);
   const parsed = tokenAnswer.safeParse(parseJson(text));
   if (!parsed.success) throw tokenRefused("the answer holds no usable access_token and expires_in");
   return parsed.data;

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import type { HttpAnswer } from "../http/client.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isEmail, isLinkedInProfile, normaliseEmail, normaliseLinkedIn } from "../rows/normalise.js";
-import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import { httpError, isRunLevel, parseBody, unexpectedAnswer } from "./answer.js";
 import type { BatchVerdict, DriverOptions, DriverSpec, ProviderError, RowCheck, SentRow } from "./types.js";
 
 export const DRIVER_NAME = "amplemarket";
@@ -50,14 +50,15 @@ export const amplemarket: DriverSpec = {
   looksLikeKey: (cell) => isEmail(cell) || isLinkedInProfile(cell),
   create: ({ target, columns, keyColumn, sample, options }) => {
     // A key column that is none of the API's fields (named with --column, or a file's only
-    // column) holds the identifying field of the type.
-    const keyAlias = isKnownField(keyColumn) ? undefined : keyColumn;
+    // column) holds the identifying field of the type; so does the only column of any file.
+    const keyAlias = knownField(keyColumn) === undefined ? keyColumn : undefined;
     const type = leadType(columns, options, sample, keyAlias);
+    const standsIn = keyAlias ?? (columns.length === 1 ? columns[0] : undefined);
     return {
       name: DRIVER_NAME,
       maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
-      check: (record, access) => checkLead(type, access.values(record), keyAlias),
+      check: (record, access) => checkLead(type, access.values(record), standsIn),
       request: (rows) => ({
         path: `/lead-lists/${encodeURIComponent(target)}/leads`,
         body: `{"type":"${type}","leads":[${rows.map((row) => row.item).join(",")}]}`,
@@ -68,25 +69,38 @@ export const amplemarket: DriverSpec = {
   },
 };
 
-function isKnownField(column: string): boolean {
-  return (KNOWN_FIELDS as readonly string[]).includes(column.trim().toLowerCase());
+/** The API's name for a column, matched ignoring case and surrounding spaces. */
+function knownField(column: string): (typeof KNOWN_FIELDS)[number] | undefined {
+  const name = column.trim().toLowerCase();
+  return KNOWN_FIELDS.find((field) => field === name);
+}
+
+/** What each type needs among the columns. */
+const NEEDS: Record<LeadType, string> = { linkedin: "linkedin_url", email: "email", titles_and_company: "title and company_name or company_domain" };
+
+/** The types the columns can serve, in the order inference prefers them. */
+function typesServed(columns: readonly string[]): LeadType[] {
+  const present = new Set(columns.map(knownField));
+  const served: LeadType[] = [];
+  if (present.has("linkedin_url")) served.push("linkedin");
+  if (present.has("email")) served.push("email");
+  if (present.has("title") && (present.has("company_name") || present.has("company_domain"))) served.push("titles_and_company");
+  return served;
 }
 
 /**
- * `--type`, or inferred: bare values (a JSON array of strings) by what the first one is;
- * columns by a `linkedin_url` column, else `email`, else `title` and a company column;
- * else by the name of the key column (`LinkedIn`, `Work Email`).
+ * `--type`, checked against the columns; or inferred: bare values (a JSON array of strings)
+ * by what the first one is; columns by a `linkedin_url` column, else `email`, else `title`
+ * and a company column; else by the name of the key column (`LinkedIn`, `Work Email`).
  */
 function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined, keyAlias: string | undefined): LeadType {
   if (columns.length === 0) return (options.type as LeadType | undefined) ?? "email"; // an empty input: nothing will be sent
-  const present = new Set(columns.map((column) => column.trim().toLowerCase()));
+  const served = typesServed(columns);
   if (options.type !== undefined) {
     const type = options.type as LeadType;
     // The only column, or one named with --column, holds the identifying field under any name.
-    const needed = type === "linkedin" ? "linkedin_url" : type === "email" ? "email" : "title and company_name or company_domain";
-    const found = type === "titles_and_company" ? present.has("title") && (present.has("company_name") || present.has("company_domain")) : present.has(needed);
-    if (!found && keyAlias === undefined && columns.length > 1) {
-      throw new UsageError(`--type ${type} needs ${needed} among the columns (or the column named with --column); the columns found are: ${columns.join(", ")}`, "key_column_missing");
+    if (!served.includes(type) && keyAlias === undefined && columns.length > 1) {
+      throw new UsageError(`--type ${type} needs ${NEEDS[type]} among the columns (or the column named with --column); the columns found are: ${columns.join(", ")}`, "key_column_missing");
     }
     return type;
   }
@@ -95,9 +109,8 @@ function leadType(columns: readonly string[], options: DriverOptions, sample: Re
     if (isLinkedInProfile(bare[0])) return "linkedin";
     if (isEmail(bare[0])) return "email";
   }
-  if (present.has("linkedin_url")) return "linkedin";
-  if (present.has("email")) return "email";
-  if (present.has("title") && (present.has("company_name") || present.has("company_domain"))) return "titles_and_company";
+  const inferred = served[0];
+  if (inferred !== undefined) return inferred;
   if (keyAlias !== undefined && /linkedin/i.test(keyAlias)) return "linkedin";
   if (keyAlias !== undefined && /e-?mail/i.test(keyAlias)) return "email";
   throw new UsageError(
@@ -108,25 +121,22 @@ function leadType(columns: readonly string[], options: DriverOptions, sample: Re
 
 /**
  * The lead: every non-empty value, with the API's field names matched case-insensitively.
- * The key column named by `keyAlias`, or the value of a row that has only one (a JSON
- * array of strings), is the type's identifying field.
+ * The column `standsIn` (see `create`) is the type's identifying field.
  */
-function buildLead(type: LeadType, values: Record<string, unknown>, keyAlias: string | undefined): Lead {
+function buildLead(type: LeadType, values: Record<string, unknown>, standsIn: string | undefined): Lead {
   const lead: Lead = {};
-  const entries = Object.entries(values).filter(([, value]) => value !== undefined && value !== null && !(typeof value === "string" && value.trim() === ""));
   const identifying = type === "linkedin" ? "linkedin_url" : type === "email" ? "email" : undefined;
-  const names = Object.keys(values);
-  const only = names.length === 1 ? names[0] : undefined;
-  for (const [name, value] of entries) {
-    const stands = identifying !== undefined && (name === keyAlias || name === only) ? identifying : undefined;
-    const field = stands ?? KNOWN_FIELDS.find((known) => known === name.trim().toLowerCase()) ?? name;
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) continue;
+    const stands = identifying !== undefined && name === standsIn ? identifying : undefined;
+    const field = stands ?? knownField(name) ?? name;
     if (lead[field] === undefined || stands !== undefined) lead[field] = typeof value === "string" ? value.trim() : value;
   }
   return lead;
 }
 
-function checkLead(type: LeadType, values: Record<string, unknown>, keyAlias: string | undefined): RowCheck {
-  const lead = buildLead(type, values, keyAlias);
+function checkLead(type: LeadType, values: Record<string, unknown>, standsIn: string | undefined): RowCheck {
+  const lead = buildLead(type, values, standsIn);
   const text = (field: string): string => (typeof lead[field] === "string" ? (lead[field] as string) : keyText(lead[field]));
   const invalid = (key: string, code: string, message: string): RowCheck => ({ ok: false, key, code, message });
   let key: string;
@@ -166,30 +176,21 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
   }
   const error = describeError(answer);
   const envelope = parseBody(answer, errorEnvelope);
-  switch (answer.status) {
-    case 400: {
-      const rejected = new Map<number, ProviderError>();
-      for (const item of envelope?._errors ?? []) {
-        const at = /^\/leads\/(\d+)(\/|$)/.exec(item.source?.pointer ?? "");
-        const index = at === null ? -1 : Number(at[1]);
-        if (index >= 0 && index < rows.length) rejected.set(index, { code: item.code, message: item.detail ?? item.title ?? item.code });
-      }
-      if (rejected.size > 0) return { kind: "reject_rows", rejected };
-      // The lead type itself refused: every batch would fail alike.
-      if (envelope?._errors.some((item) => item.source?.pointer === "/type") === true) return { kind: "stop", ...error };
-      return { kind: "split", ...error };
+  if (answer.status === 400) {
+    const rejected = new Map<number, ProviderError>();
+    for (const item of envelope?._errors ?? []) {
+      const at = /^\/leads\/(\d+)(\/|$)/.exec(item.source?.pointer ?? "");
+      const index = at === null ? -1 : Number(at[1]);
+      if (index >= 0 && index < rows.length) rejected.set(index, { code: item.code, message: item.detail ?? item.title ?? item.code });
     }
-    case 409:
-      return { kind: "stop", ...error, listFull: true };
-    case 401:
-    case 402:
-    case 403:
-    case 404:
-    case 410:
-      return { kind: "stop", ...error };
-    default:
-      return { kind: "fail", ...error };
+    if (rejected.size > 0) return { kind: "reject_rows", rejected };
+    // The lead type itself refused: every batch would fail alike.
+    if (envelope?._errors.some((item) => item.source?.pointer === "/type") === true) return { kind: "stop", ...error };
+    return { kind: "split", ...error };
   }
+  // The only 409 Amplemarket documents is the list's cap.
+  if (isRunLevel(answer.status)) return { kind: "stop", ...error, ...(answer.status === 409 ? { listFull: true } : {}) };
+  return { kind: "fail", ...error };
 }
 
 function describeError(answer: HttpAnswer): ProviderError {

@@ -100,6 +100,11 @@ export class Throttle {
     for (const wake of waiters) wake();
   }
 
+  /** Holds every request back for a wait imposed elsewhere (a token endpoint's 429); it counts against --max-wait. */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.options.clock.now() + ms);
+  }
+
   private learnBudget(headers: HeaderBag, now: number): void {
     const left = remaining(headers);
     const reset = resetAt(headers, now);

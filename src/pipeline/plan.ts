@@ -1,7 +1,7 @@
 import type { Driver, DriverSpec } from "../drivers/types.js";
 import { InputError } from "../errors.js";
 import type { InputSource } from "../input/source.js";
-import { type InputFormat, type InputRecord, openTable, type TableOptions } from "../input/table.js";
+import { CSV_DELIMITERS, type InputFormat, type InputRecord, openTable, type TableOptions } from "../input/table.js";
 import { neutralise } from "../report/csv-line.js";
 import type { ReportKind, ReportLayout } from "../report/format.js";
 import { csvLayout, jsonLayout } from "../report/layout.js";
@@ -122,7 +122,7 @@ function readingNotes(name: string, rows: number, header: readonly string[] | un
   const only = header?.length === 1 ? header[0] : undefined;
   const known = [keyColumn.column, ...keyColumn.candidates].some((want) => want?.trim().toLowerCase() === only?.trim().toLowerCase());
   if (only !== undefined && !known) {
-    const delimiter = [";", "\t", "|", ","].find((d) => only.includes(d));
+    const delimiter = CSV_DELIMITERS.find((d) => only.includes(d));
     notes.push(
       delimiter === undefined
         ? `line 1 of ${name}, ${JSON.stringify(only)}, was read as the column name: if it is data, give --no-header`

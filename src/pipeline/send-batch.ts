@@ -62,6 +62,8 @@ export interface AttemptTrace {
 
 /** Extra requests allowed to isolate rows in one batch the provider refused without naming them. */
 export const MAX_SPLIT_REQUESTS = 64;
+/** How long a token endpoint's 429 without a Retry-After holds requests back. */
+const TOKEN_RATE_LIMIT_PAUSE_MS = 1000;
 /** Batches in a row that fail after all retries before the run stops instead of hammering. */
 export const BREAKER_THRESHOLD = 5;
 
@@ -218,24 +220,27 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       const renewed = await authStep(() => refresh(ctx.control.requestSignal, headers), ctx);
       if (renewed.ok) {
         if (renewed.value) continue;
-      } else {
-        const verdict = renewed.unavailable === undefined ? renewed.verdict : await retryLater({ code: "auth_unavailable", message: renewed.unavailable.message }, 0);
-        if (verdict !== undefined) return verdict;
-        continue;
-      }
+      } else if (renewed.unavailable === undefined) return renewed.verdict;
+      // The token is cleared: the next round fetches it, and meets a busy endpoint there.
+      else continue;
     }
     return { ...ctx.driver.interpret(answer, sent), startedAs };
   }
 
-  /** The token endpoint is busy or down: its 429 holds back every request, anything else is retried. */
+  /**
+   * The token endpoint is busy or down. Its 429 pauses every request (none can get far
+   * without a token) without teaching the throttle anything about the API's own limits;
+   * anything else is retried like a failed request.
+   */
   async function authUnavailable(unavailable: AuthUnavailable, ticket: Ticket): Promise<PartVerdict | undefined> {
     ctx.trace?.({ path: fullPath, rows: part.length, error: unavailable.message, ms: 0 });
+    ctx.throttle.release(ticket);
+    const told = parseRetryAfter(header(unavailable.headers, "retry-after"), ctx.clock.now());
     if (unavailable.status === 429) {
-      ctx.throttle.release(ticket, 429, { "retry-after": header(unavailable.headers, "retry-after") });
+      ctx.throttle.pauseFor(told ?? TOKEN_RATE_LIMIT_PAUSE_MS);
       return rateLimited(unavailable.headers);
     }
-    ctx.throttle.release(ticket);
-    return retryLater({ code: "auth_unavailable", message: unavailable.message }, parseRetryAfter(header(unavailable.headers, "retry-after"), ctx.clock.now()) ?? 0);
+    return retryLater({ code: "auth_unavailable", message: unavailable.message }, told ?? 0);
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { parseJson } from "../json.js";
 
 /**
@@ -26,7 +26,7 @@ export async function readRunRecord(reportPath: string): Promise<Partial<RunReco
   const text = await readFile(runRecordPath(reportPath), "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   const record = parseJson(text);
-  // A damaged record (not an object) names no run: it cannot match.
+  // A damaged record (not an object) names no run.
   return typeof record === "object" && record !== null ? (record as Partial<RunRecord>) : {};
 }
 
@@ -34,6 +34,9 @@ export async function readRunRecord(reportPath: string): Promise<Partial<RunReco
 export async function checkRunRecord(reportPath: string, expected: Pick<RunRecord, "driver" | "target">): Promise<void> {
   const saved = await readRunRecord(reportPath);
   if (saved === undefined || (saved.driver === expected.driver && saved.target === expected.target)) return;
+  if (typeof saved.driver !== "string" || typeof saved.target !== "string") {
+    throw new InputError(`cannot resume from ${reportPath}: its run record ${runRecordPath(reportPath)} is damaged. Use --force to start over.`, "report_damaged");
+  }
   const was = `addlist ${String(saved?.driver)} ${String(saved?.target)}`;
   throw new UsageError(
     `the report ${reportPath} belongs to \`${was}\`, not \`addlist ${expected.driver} ${expected.target}\`: resume with the same driver and target, or use --force to start over`,

@@ -380,20 +380,19 @@ describe("waits and failures that used to stop or stall a run", () => {
     expect(tokenCalls).toBe(3);
   });
 
+  const HEADER = "row,key,status,code,message,attempts,http_status,contact_id\n";
   it.each([
-    ["a row number beyond any input", "row,key,status,code,message,attempts,http_status,contact_id\n99999999999,x,added,,,1,200,x\n", "c.report.csv.part"],
-    ["a run record that is not an object", null, "c.report.csv.addlist.json"],
-  ])("refuses to resume from %s, cleanly (exit 2)", async (_, journal, damagedFile) => {
+    ["a row number beyond any input", `${HEADER}99999999999,x,added,,,1,200,x\n`, undefined, /^addlist: cannot resume from c\.report\.csv\.part: line 2: "99999999999" is not a row number\. Use --force/],
+    ["a run record that is not an object", HEADER, "null\n", /^addlist: cannot resume from c\.report\.csv: its run record c\.report\.csv\.addlist\.json is damaged\. Use --force/],
+    ["a run record that is a list", HEADER, "[]\n", /^addlist: cannot resume from c\.report\.csv: its run record c\.report\.csv\.addlist\.json is damaged\. Use --force/],
+  ])("refuses to resume from %s, cleanly (exit 2)", async (_, journal, record, message) => {
     const dir = tempDir();
     ids(dir, 3);
-    if (journal !== null) writeFileSync(join(dir, damagedFile), journal);
-    else {
-      writeFileSync(join(dir, "c.report.csv.part"), "row,key,status,code,message,attempts,http_status,contact_id\n");
-      writeFileSync(join(dir, damagedFile), "null\n");
-    }
+    writeFileSync(join(dir, "c.report.csv.part"), journal);
+    if (record !== undefined) writeFileSync(join(dir, "c.report.csv.addlist.json"), record);
     const run = await runCli(["leadlex-list", "l", "c.csv", "--resume"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY } });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^addlist: .*(Use --force to start over|use --force to start over)/);
+    expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toContain("internal error");
   });
 });

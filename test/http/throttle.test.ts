@@ -161,6 +161,16 @@ describe("Throttle", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
   });
 
+  it("holds every request back for a wait imposed elsewhere, and refuses one past --max-wait", async () => {
+    const gate = throttle({ maxWaitMs: 5000 });
+    gate.pauseFor(2000);
+    const started = Date.now();
+    gate.release(await acquireSoon(gate), 200, {});
+    expect(Date.now() - started).toBe(2000);
+    gate.pauseFor(10_000);
+    expect(await gate.acquire(never).catch((e: unknown) => e)).toBeInstanceOf(QuotaWait);
+  });
+
   it("wakes waiters when the run stops", async () => {
     const gate = throttle();
     const ticket = await gate.acquire(never);
