@@ -220,9 +220,10 @@ async function sendPart(part: PendingRow[], ctx: SendContext): Promise<PartVerdi
       const renewed = await authStep(() => refresh(ctx.control.requestSignal, headers), ctx);
       if (renewed.ok) {
         if (renewed.value) continue;
-      } else if (renewed.unavailable === undefined) return renewed.verdict;
-      // The token is cleared: the next round fetches it, and meets a busy endpoint there.
-      else continue;
+      } else {
+        if (renewed.unavailable === undefined) return renewed.verdict;
+        continue; // the token is cleared: the next round fetches it, and handles a busy endpoint there
+      }
     }
     return { ...ctx.driver.interpret(answer, sent), startedAs };
   }
