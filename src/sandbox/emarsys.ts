@@ -88,9 +88,11 @@ function addToList(request: SandboxRequest, context: RouteContext): SandboxAnswe
   const members = context.state.membersOf(collection);
   const errors: Record<string, Record<string, string>> = {};
   let inserted = 0;
+  // Internal ids are whole numbers: anything else sent without a key_id matches no contact.
+  const internal = keyId === "id";
   for (const id of ids) {
     const key = typeof id === "string" ? id : JSON.stringify(id);
-    if (typeof id === "string" && rules.unknownExternalId(id)) {
+    if ((typeof id === "string" && rules.unknownExternalId(id)) || (internal && !/^\d+$/.test(key))) {
       errors[key] = { "2008": `No contact found with the external id: ${keyId} - ${key}` };
       continue;
     }

@@ -8,7 +8,8 @@
  * - starting with `00000000`: already a member of every list and campaign;
  * - starting with `deadbeef`: not in the workspace (named in `invalid_ids`);
  * - starting with `badc0de`: the whole request is refused without naming it.
- * Emarsys external ids starting with `unknown`: no such contact (error 2008).
+ * Emarsys external ids starting with `unknown`, or internal ids (no `key_id`, or `id`)
+ * that are not whole numbers: no such contact (error 2008).
  * Amplemarket emails on the reserved `.invalid` top-level domain are refused (400 with a
  * `source.pointer` naming the lead).
  * Credentials: any non-empty token works, except one starting with `invalid`.

@@ -79,7 +79,7 @@ describe("emarsys", () => {
   it("signs every request with WSSE (a fresh nonce each time) against the v2 base", async () => {
     const box = await sandbox();
     const dir = tempDir();
-    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 30 }, (_, i) => `ext-${i}`).join("\n")}\n`);
+    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 30 }, (_, i) => `${1000 + i}`).join("\n")}\n`);
     const env = { EMARSYS_USERNAME: "fake-user", EMARSYS_SECRET: SANDBOX_WSSE_SECRET, EMARSYS_BASE_URL: `${box.origin}/emarsys/api/v2` };
     const run = await runCli(["emarsys", "7", "ids.csv", "-b", "10"], { cwd: dir, env });
     expect(run.code).toBe(0);
@@ -93,7 +93,7 @@ describe("emarsys", () => {
   it("fetches a new token once after a 401 and carries on", async () => {
     const box = await sandbox({ latencyMs: 20 });
     const dir = tempDir();
-    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 200 }, (_, i) => `ext-${i}`).join("\n")}\n`);
+    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 200 }, (_, i) => `${1000 + i}`).join("\n")}\n`);
     const run = startCli(["emarsys", "7", "ids.csv", "-b", "10", "-p", "1"], { cwd: dir, env: oauthEnv(box) });
     while (box.state.requests < 5) await new Promise((resolve) => setTimeout(resolve, 10));
     box.state.tokens.clear(); // the provider revokes the token mid-run

@@ -102,7 +102,7 @@ describe("run-level failures that used to escape", () => {
   it("a token refused on renewal stops the run with every row recorded", async () => {
     const box = await sandbox({ latencyMs: 20 });
     const dir = tempDir();
-    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 100 }, (_, i) => `ext-${i}`).join("\n")}\n`);
+    writeFileSync(join(dir, "ids.csv"), `external_id\n${Array.from({ length: 100 }, (_, i) => `${1000 + i}`).join("\n")}\n`);
     const env = { EMARSYS_CLIENT_ID: "fake-client", EMARSYS_CLIENT_SECRET: "fake-client-secret", EMARSYS_TOKEN_URL: box.tokenUrl, EMARSYS_BASE_URL: box.baseUrl("emarsys") };
     const run = startCli(["emarsys", "7", "ids.csv", "-b", "10", "-p", "1"], { cwd: dir, env });
     while (box.state.requests < 4) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -214,9 +214,9 @@ describe("inputs and reports", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "ph.csv"), "external_id,name\n+4915112345,a\n-42,b\n");
     const env = { EMARSYS_CLIENT_ID: "fake-client", EMARSYS_CLIENT_SECRET: "fake-client-secret", EMARSYS_TOKEN_URL: box.tokenUrl, EMARSYS_BASE_URL: box.baseUrl("emarsys") };
-    expect((await runCli(["emarsys", "1", "ph.csv", "-o", "r.csv"], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(["emarsys", "1", "ph.csv", "-o", "r.csv", "--key-id", "uid"], { cwd: dir, env })).code).toBe(0);
     expect(readFileSync(join(dir, "r.csv"), "utf8")).toContain("'+4915112345");
-    expect((await runCli(["emarsys", "2", "r.csv"], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(["emarsys", "2", "r.csv", "--key-id", "uid"], { cwd: dir, env })).code).toBe(0);
     expect(Object.keys(box.state.receivedCounts("emarsys:2")).sort()).toEqual(["+4915112345", "-42"]);
   });
 

@@ -64,7 +64,7 @@ describe("secrets never leave the process", () => {
     const box = await sandbox(scenario.sandbox);
     const dir = tempDir();
     writeFileSync(join(dir, "ids.csv"), `contact_id\n${Array.from({ length: 150 }, (_, i) => uuid(i)).join("\n")}\n`);
-    writeFileSync(join(dir, "ext.csv"), "external_id\na\nb\nunknown-c\n");
+    writeFileSync(join(dir, "ext.csv"), "external_id\n101\n102\nunknown-c\n");
     writeFileSync(join(dir, "leads.csv"), "email\na@x.com\nb@x.invalid\n");
     const run: CliRun = await runCli(scenario.args, { cwd: dir, env: scenario.env(box) });
     expect(run.code).toBe(scenario.exit);

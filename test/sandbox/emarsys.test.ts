@@ -27,12 +27,17 @@ describe("sandbox: Emarsys", () => {
       status: 200,
       body: { replyCode: 0, replyText: "OK", data: { inserted_contacts: "2", errors: { "unknown-loki@example.com": { "2008": "No contact found with the external id: 3 - unknown-loki@example.com" } } } },
     });
-    expect(await post(url, { external_ids: ["thor@example.com"] }, auth)).toMatchObject({ status: 200, body: { data: { inserted_contacts: "0", errors: [] } } });
+    expect(await post(url, { key_id: "3", external_ids: ["thor@example.com"] }, auth)).toMatchObject({ status: 200, body: { data: { inserted_contacts: "0", errors: [] } } });
+    // Internal ids (no key_id) are whole numbers: an email there matches no contact.
+    expect(await post(url, { external_ids: ["thor@example.com", 42] }, auth)).toMatchObject({
+      status: 200,
+      body: { data: { inserted_contacts: "1", errors: { "thor@example.com": { "2008": "No contact found with the external id: id - thor@example.com" } } } },
+    });
     expect(await post(url, { external_ids: ["unknown-1"] }, auth)).toMatchObject({ status: 400, body: { replyCode: 2008, data: { errors: { "unknown-1": {} } } } });
     expect(await post(url, { external_ids: "x" }, auth)).toMatchObject({ status: 400, body: { replyCode: 3003 } });
     expect(await post(url, { external_ids: Array.from({ length: 10_001 }, (_, i) => `id${i}`) }, auth)).toMatchObject({ status: 400, body: { replyCode: 3002 } });
-    expect(await post(`${box.baseUrl("emarsys")}/contactlist/abc/add`, { external_ids: ["a"] }, auth)).toMatchObject({ status: 400, body: { replyCode: 3004, replyText: "Invalid contact list id: abc" } });
-    expect(await post(url, { external_ids: ["a"] }, { authorization: "Bearer stolen" })).toMatchObject({ status: 401, body: { replyCode: 1 } });
+    expect(await post(`${box.baseUrl("emarsys")}/contactlist/abc/add`, { external_ids: ["1"] }, auth)).toMatchObject({ status: 400, body: { replyCode: 3004, replyText: "Invalid contact list id: abc" } });
+    expect(await post(url, { external_ids: ["1"] }, { authorization: "Bearer stolen" })).toMatchObject({ status: 401, body: { replyCode: 1 } });
   });
 
   it("checks WSSE digests, timestamps and nonce reuse", async () => {
@@ -40,11 +45,11 @@ describe("sandbox: Emarsys", () => {
     const url = `${box.origin}/emarsys/api/v2/contactlist/5/add`;
     const nonce = "0123456789abcdef0123456789abcdef";
     const header = wsseHeader("user", SANDBOX_WSSE_SECRET, nonce, new Date().toISOString());
-    expect(await post(url, { external_ids: ["a"] }, { "x-wsse": header })).toMatchObject({ status: 200 });
-    expect(await post(url, { external_ids: ["a"] }, { "x-wsse": header })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: the nonce was used before" } });
+    expect(await post(url, { external_ids: ["1"] }, { "x-wsse": header })).toMatchObject({ status: 200 });
+    expect(await post(url, { external_ids: ["1"] }, { "x-wsse": header })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: the nonce was used before" } });
     const stale = wsseHeader("user", SANDBOX_WSSE_SECRET, "f".repeat(32), "2016-07-22T16:35:04.163Z");
-    expect(await post(url, { external_ids: ["a"] }, { "x-wsse": stale })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: Created is not a current timestamp" } });
+    expect(await post(url, { external_ids: ["1"] }, { "x-wsse": stale })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: Created is not a current timestamp" } });
     const wrong = wsseHeader("user", "other", "e".repeat(32), new Date().toISOString());
-    expect(await post(url, { external_ids: ["a"] }, { "x-wsse": wrong })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: PasswordDigest does not match" } });
+    expect(await post(url, { external_ids: ["1"] }, { "x-wsse": wrong })).toMatchObject({ status: 401, body: { replyText: "Unauthorized: PasswordDigest does not match" } });
   });
 });
