@@ -25,6 +25,14 @@ async function provider(handle: (request: IncomingMessage, response: ServerRespo
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A provider that gives every request the same JSON answer. */
+function answering(status: number, headers: Record<string, string>, body: string): Promise<string> {
+  return provider((_request, response) => {
+    response.writeHead(status, { "content-type": "application/json", ...headers });
+    response.end(body);
+  });
+}
+
 function ids(dir: string, count: number, name = "c.csv"): string[] {
   const keys = Array.from({ length: count }, (_, i) => uuid(i));
   writeFileSync(join(dir, name), `contact_id\n${keys.join("\n")}\n`);
@@ -115,10 +123,7 @@ describe("run-level failures that used to escape", () => {
   });
 
   it("a 503 asking to wait longer than --max-wait stops like a quota (exit 4)", async () => {
-    const origin = await provider((_request, response) => {
-      response.writeHead(503, { "retry-after": "3600", "content-type": "application/json" });
-      response.end('{"error":{"code":"maintenance","message":"Back in an hour"}}');
-    });
+    const origin = await answering(503, { "retry-after": "3600" }, '{"error":{"code":"maintenance","message":"Back in an hour"}}');
     const dir = tempDir();
     ids(dir, 3);
     const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "5", "--json"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY, LEADLEX_BASE_URL: origin } });
@@ -281,6 +286,7 @@ describe("inputs and reports", () => {
 });
 
 describe("waits and failures that used to stop or stall a run", () => {
+  const RATE_LIMITED = '{"error":{"code":"rate_limited","message":"slow down"}}';
   const leadlex = (origin: string): Record<string, string> => ({ LEADLEX_API_KEY: FAKE_KEY, LEADLEX_BASE_URL: origin });
 
   it("a 5xx is retried by backoff, not held to the quota reset its rate-limit headers name", async () => {
@@ -302,10 +308,7 @@ describe("waits and failures that used to stop or stall a run", () => {
     ["Retry-After", { "retry-after": "99999999999999" }],
     ["X-RateLimit-Reset", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999999999" }],
   ])("an absurd %s is a quota to resume after (exit 4), not a crash", async (_, headers) => {
-    const origin = await provider((_request, response) => {
-      response.writeHead(429, { "content-type": "application/json", ...headers });
-      response.end('{"error":{"code":"rate_limited","message":"slow down"}}');
-    });
+    const origin = await answering(429, headers, RATE_LIMITED);
     const dir = tempDir();
     ids(dir, 3);
     const run = await runCli(["leadlex-list", "l", "c.csv", "--json"], { cwd: dir, env: leadlex(origin) });
@@ -315,10 +318,7 @@ describe("waits and failures that used to stop or stall a run", () => {
   });
 
   it("a provider that answers 429 without end stops once --max-wait has passed (exit 4), instead of running forever", async () => {
-    const origin = await provider((_request, response) => {
-      response.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
-      response.end('{"error":{"code":"rate_limited","message":"slow down"}}');
-    });
+    const origin = await answering(429, { "retry-after": "1" }, RATE_LIMITED);
     const dir = tempDir();
     ids(dir, 2);
     const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "2", "--json"], { cwd: dir, env: leadlex(origin) });
