@@ -36,6 +36,8 @@ function depthExceeds(value: unknown, budget: number): boolean {
   return false;
 }
 
+/** One line, not too long: JSON.parse's message can quote the text, line breaks and all. */
 function shorten(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  const line = text.replace(/\s+/g, " ");
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }

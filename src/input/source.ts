@@ -1,17 +1,14 @@
 import { createReadStream } from "node:fs";
-import type { Stats } from "node:fs";
-import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { open, stat } from "node:fs/promises";
+import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { InputError, describeError } from "../errors.js";
+import { describeError, InputError } from "../errors.js";
 
 /**
- * The input's bytes, readable more than once: the plan reads the whole input before
- * anything is sent, and the upload reads it again. A regular file is simply reopened; a
- * stream (stdin, a FIFO, `<(process substitution)`) is copied to a private temporary file
- * during the first read. gzip data is recognised by its magic bytes and decompressed.
+ * The input's bytes, read once: the check pass reads the whole input and keeps what the
+ * upload needs, so a file that changes afterwards, or standard input, is no concern. gzip
+ * data is recognised by its magic bytes and decompressed.
  */
 export interface InputSource {
   /** How messages name the input: its path, or "stdin". */
@@ -19,104 +16,65 @@ export interface InputSource {
   /** The path the user gave, for the default report name; undefined for stdin. */
   readonly path: string | undefined;
   bytes(): AsyncIterable<Buffer>;
-  /** Whether the input is still what was opened (a file may be rewritten between reads). */
-  unchanged(): Promise<boolean>;
   dispose(): Promise<void>;
 }
 
 const CHUNK = 64 * 1024;
 
 export async function openInputSource(path: string | undefined, stdin: NodeJS.ReadableStream = process.stdin): Promise<InputSource> {
-  if (path === undefined || path === "-") return new SpooledSource("stdin", undefined, () => stdin);
-  let opened: Stats;
-  try {
-    opened = await stat(path);
-  } catch (error) {
+  if (path === undefined || path === "-") return streamSource("stdin", undefined, stdin);
+  const found = await stat(path).catch((error: unknown) => {
     throw unreadable(path, error);
+  });
+  if (found.isDirectory()) throw new InputError(`${path} is a directory, not an input file`, "input_unreadable");
+  // A FIFO or `<(process substitution)` is read as a stream, like standard input.
+  return streamSource(path, path, createReadStream(path, { highWaterMark: CHUNK }));
+}
+
+/**
+ * About how many rows a file holds, from its size and the length of its first lines: the
+ * dedupe set is sized once instead of growing (which holds two tables at once). 0 when
+ * unknown (standard input, gzip).
+ */
+export async function estimateRows(path: string | undefined): Promise<number> {
+  if (path === undefined || path === "-") return 0;
+  try {
+    // Reading a FIFO here would take its rows away.
+    if (!(await stat(path)).isFile()) return 0;
+    const handle = await open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(CHUNK), position: 0 });
+      const head = buffer.subarray(0, bytesRead);
+      if (head[0] === 0x1f && head[1] === 0x8b) return 0;
+      let lines = 0;
+      for (let at = head.indexOf(10); at !== -1; at = head.indexOf(10, at + 1)) lines++;
+      return lines === 0 ? 0 : Math.ceil((size / bytesRead) * lines * 1.02);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return 0;
   }
-  if (opened.isDirectory()) throw new InputError(`${path} is a directory, not an input file`, "input_unreadable");
-  if (!opened.isFile()) return new SpooledSource(path, path, () => createReadStream(path, { highWaterMark: CHUNK }));
+}
+
+function streamSource(name: string, path: string | undefined, stream: NodeJS.ReadableStream): InputSource {
   return {
-    name: path,
+    name,
     path,
-    bytes: () => decompressed(path, readFile(path)),
-    unchanged: async () => {
-      const now = await stat(path).catch(() => undefined);
-      return now !== undefined && now.size === opened.size && now.mtimeMs === opened.mtimeMs && now.ino === opened.ino;
+    bytes: () => decompressed(name, readStream(name, stream)),
+    dispose: async () => {
+      // A read still waiting (a silent stdin after an interrupt) would keep the process alive.
+      (stream as { destroy?: () => void }).destroy?.();
     },
-    dispose: async () => {},
   };
 }
 
-async function* readFile(path: string): AsyncGenerator<Buffer> {
+async function* readStream(name: string, stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   try {
-    yield* createReadStream(path, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
   } catch (error) {
-    throw unreadable(path, error);
-  }
-}
-
-class SpooledSource implements InputSource {
-  private spoolDir: string | undefined;
-  private spooled = false;
-  private stream: NodeJS.ReadableStream | undefined;
-
-  constructor(
-    readonly name: string,
-    readonly path: string | undefined,
-    private readonly openStream: () => NodeJS.ReadableStream,
-  ) {}
-
-  bytes(): AsyncIterable<Buffer> {
-    if (this.spooled && this.spoolDir !== undefined) return decompressed(this.name, readFile(join(this.spoolDir, "input")));
-    return decompressed(this.name, this.copyToSpool());
-  }
-
-  private async *copyToSpool(): AsyncGenerator<Buffer> {
-    let spool: FileHandle;
-    try {
-      this.spoolDir = await mkdtemp(join(tmpdir(), "addlist-"));
-      spool = await open(join(this.spoolDir, "input"), "wx", 0o600);
-    } catch (error) {
-      throw this.spoolFailure(error);
-    }
-    try {
-      this.stream = this.openStream();
-      for await (const chunk of this.stream as AsyncIterable<Buffer | string>) {
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        try {
-          await spool.write(bytes);
-        } catch (error) {
-          throw this.spoolFailure(error);
-        }
-        yield bytes;
-      }
-    } catch (error) {
-      throw unreadable(this.name, error);
-    } finally {
-      await spool.close();
-    }
-    this.spooled = true;
-  }
-
-  private spoolFailure(error: unknown): InputError {
-    return new InputError(
-      `cannot keep a copy of ${this.name} to read it twice, in ${tmpdir()} (set TMPDIR to use another place): ${describeError(error)}`,
-      "spool_failed",
-      undefined,
-      { cause: error },
-    );
-  }
-
-  /** The private copy cannot change. */
-  async unchanged(): Promise<boolean> {
-    return true;
-  }
-
-  async dispose(): Promise<void> {
-    // A read still waiting (a silent stdin after an interrupt) would keep the process alive.
-    (this.stream as { destroy?: () => void } | undefined)?.destroy?.();
-    if (this.spoolDir !== undefined) await rm(this.spoolDir, { recursive: true, force: true });
+    throw unreadable(name, error);
   }
 }
 
@@ -154,7 +112,13 @@ function unreadable(name: string, error: unknown): InputError {
   if (error instanceof InputError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason =
-    code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EISDIR" ? "it is a directory" : describeError(error);
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : describeError(error);
   return new InputError(`cannot read ${name}: ${reason}`, "input_unreadable", undefined, { cause: error });
 }
 

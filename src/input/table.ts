@@ -1,8 +1,10 @@
 import { InputError } from "../errors.js";
+import { isObject } from "../rows/columns.js";
 import { isReportHeader, isReportRecord, REPORT_COLUMNS } from "../report/columns.js";
 import { unneutralise } from "../report/csv-line.js";
-import { CsvSyntaxError, CsvTokenizer } from "./csv-tokenizer.js";
+import { csvGroups } from "./csv.js";
 import { JsonArraySplitter } from "./json-array.js";
+import { describeObjectDocument, objectNotAnArray } from "./json-document.js";
 import { JsonRecordError } from "./json-value.js";
 import { NdjsonSplitter } from "./ndjson-splitter.js";
 import type { InputSource } from "./source.js";
@@ -15,8 +17,6 @@ export type InputFormat = (typeof INPUT_FORMATS)[number];
 export interface InputRecord {
   /** 1-based data record number: the report's `row`. */
   row: number;
-  /** Physical line on which the record starts. */
-  line: number;
   /** CSV: the record's fields (aligned with the header); JSON and NDJSON: the parsed value. */
   value: unknown;
 }
@@ -45,91 +45,126 @@ export interface TableOptions {
   header: "yes" | "no" | "auto";
   looksLikeData?: (firstCell: string) => boolean;
   maxRecordChars: number;
-  /** CSV: records are only checked and counted; their values are left empty (a first pass). */
-  countOnly?: boolean;
 }
 
-interface Splitter<T> {
-  readonly nextLine: number;
-  push(text: string, emit: (line: number, value: T) => void): void;
-  end(emit: (line: number, value: T) => void): void;
-}
+/** An Excel export's first line naming its delimiter, e.g. `sep=;`. */
+const EXCEL_SEPARATOR_LINE = /^\uFEFF?sep=(.)\r?\n/;
 
-/** Turns what a splitter emits into a record, or undefined to drop it (a header). */
-type Accept<T> = (line: number, value: T) => InputRecord | undefined;
-
-/** Opens the input for one full read: the format is settled and, for CSV, the header read. */
+/** Opens the input for its one full read: the format is settled and, for CSV, the header read. */
 export async function openTable(source: InputSource, options: TableOptions): Promise<Table> {
-  const text = decodeText(source.bytes())[Symbol.asyncIterator]();
-  const first = await nextText(source.name, text, 1);
+  const bytes = source.bytes()[Symbol.asyncIterator]();
+  const first = await bytes.next();
+  const head = first.done === true ? Buffer.alloc(0) : first.value;
+  const chunks = prepend(first.done === true ? undefined : head, bytes);
+  const start = head.subarray(0, 4096).toString("utf8");
   const named = formatFromName(source.path);
-  const sniffed = sniffFormat(first ?? "");
+  const sniffed = sniffFormat(start);
   // A `.json` file holding one object per line is NDJSON, whatever its name says.
   const format = options.format ?? (named === "json" && sniffed === "ndjson" ? "ndjson" : (named ?? sniffed));
-  const chunks = prepend(first, text);
-  if (format === "json" || format === "ndjson") {
-    const splitter = format === "json" ? new JsonArraySplitter(options.maxRecordChars) : new NdjsonSplitter(options.maxRecordChars);
-    return { format, delimiter: undefined, columns: undefined, columnOffset: 0, hasHeader: false, records: readGroups(source.name, chunks, splitter, jsonAccept()) };
-  }
-  const delimiter = options.delimiter ?? (format === "tsv" ? "\t" : detectDelimiter(first ?? ""));
-  return openCsv(source.name, chunks, format, delimiter, options);
+  if (format === "json" || format === "ndjson") return openJson(source, chunks, format, options, named === "json" || options.format === "json");
+  const excel = EXCEL_SEPARATOR_LINE.exec(start);
+  const delimiter = options.delimiter ?? excel?.[1] ?? (format === "tsv" ? "\t" : detectDelimiter(start.replace(/^\uFEFF/, "")));
+  const groups = csvGroups(source.name, chunks, { delimiter, maxRecordBytes: options.maxRecordChars, fromLine: excel === null ? 1 : 2 });
+  return openCsv(groups[Symbol.asyncIterator](), format, delimiter, options);
 }
 
-async function openCsv(
-  name: string,
-  chunks: AsyncIterator<string>,
-  format: "csv" | "tsv",
-  delimiter: string,
-  options: TableOptions,
-): Promise<Table> {
-  const tokenizer = new CsvTokenizer({ delimiter, maxRecordChars: options.maxRecordChars, countOnly: options.countOnly });
-  const head: { fields?: string[]; headerless?: boolean } = {};
-  let row = 0;
-  const accept: Accept<string[]> = (line, fields) => {
-    if (head.fields === undefined) {
-      head.fields = fields;
-      head.headerless = options.header === "no" || (options.header === "auto" && fields.length === 1 && options.looksLikeData?.(fields[0] ?? "") === true);
-      if (!head.headerless) return undefined;
-    }
-    return { row: ++row, line, value: fields };
-  };
-  const groups = readGroups(name, chunks, tokenizer, accept);
-  const early: InputRecord[][] = [];
-  while (head.fields === undefined) {
-    const next = await groups.next();
-    if (next.done === true) break;
-    early.push(next.value);
-  }
-  const fields = head.fields;
-  if (fields === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: groups };
-  const hasHeader = head.headerless !== true;
-  if (!hasHeader) return { format, delimiter, columns: fields.map((_, i) => String(i + 1)), columnOffset: 0, hasHeader, records: prependGroups(early, groups) };
-  if (!isReportHeader(fields)) return { format, delimiter, columns: fields, columnOffset: 0, hasHeader, records: prependGroups(early, groups) };
+async function openCsv(groups: AsyncIterator<string[][]>, format: "csv" | "tsv", delimiter: string, options: TableOptions): Promise<Table> {
+  const first = await groups.next();
+  const firstGroup = first.done === true ? [] : first.value;
+  const fields = firstGroup[0];
+  if (fields === undefined) return { format, delimiter, columns: [], columnOffset: 0, hasHeader: true, records: (async function* () {})() };
+  const headerless = options.header === "no" || (options.header === "auto" && fields.length === 1 && options.looksLikeData?.(fields[0] ?? "") === true);
+  const rest = prepend(headerless ? firstGroup : firstGroup.slice(1), groups);
+  if (headerless) return { format, delimiter, columns: fields.map((_, i) => String(i + 1)), columnOffset: 0, hasHeader: false, records: numbered(rest) };
+  if (!isReportHeader(fields)) return { format, delimiter, columns: fields, columnOffset: 0, hasHeader: true, records: numbered(rest) };
   // An addlist report: its cells were guarded against spreadsheet formulas on the way out.
-  const records = mapRecords(prependGroups(early, groups), (record) => ({ ...record, value: (record.value as string[]).map(unneutralise) }));
-  return { format, delimiter, columns: fields.slice(REPORT_COLUMNS.length), columnOffset: REPORT_COLUMNS.length, hasHeader, records };
+  const records = numbered(rest, (cells) => cells.map(unneutralise));
+  return { format, delimiter, columns: fields.slice(REPORT_COLUMNS.length), columnOffset: REPORT_COLUMNS.length, hasHeader: true, records };
 }
 
-/** JSON records; an addlist NDJSON report's records are unwrapped to their input. */
-function jsonAccept(): Accept<unknown> {
+/** CSV records numbered from 1, group by group. */
+async function* numbered(groups: AsyncIterable<string[][]>, map?: (cells: string[]) => string[]): AsyncGenerator<InputRecord[]> {
   let row = 0;
-  let unwrapReport: boolean | undefined;
-  return (line, value) => {
-    unwrapReport ??= isReportRecord(value);
-    return { row: ++row, line, value: unwrapReport && isReportRecord(value) ? value.input : value };
-  };
+  for await (const group of groups) {
+    const records = new Array<InputRecord>(group.length);
+    for (let i = 0; i < group.length; i++) {
+      const cells = group[i] as string[];
+      records[i] = { row: ++row, value: map === undefined ? cells : map(cells) };
+    }
+    yield records;
+  }
 }
 
-/** Feeds text to a splitter, yielding each chunk's records; every way the file can be malformed becomes an InputError. */
-async function* readGroups<T>(name: string, chunks: AsyncIterator<string>, splitter: Splitter<T>, accept: Accept<T>): AsyncGenerator<InputRecord[]> {
-  let group: InputRecord[] = [];
-  const emit = (line: number, value: T): void => {
-    const record = accept(line, value);
-    if (record !== undefined) group.push(record);
+/**
+ * JSON arrays and NDJSON. A document that is one object is refused, naming its keys: an API
+ * dump (`{"data": [...]}`) or a pretty-printed object read as rows would only fail row by row.
+ * `arrayExpected`: the name or `--format` says JSON, so even a one-line object is a document.
+ */
+function openJson(source: InputSource, chunks: AsyncIterable<Buffer>, format: "json" | "ndjson", options: TableOptions, arrayExpected: boolean): Table {
+  const splitter = format === "json" ? new JsonArraySplitter(options.maxRecordChars) : new NdjsonSplitter(options.maxRecordChars);
+  const records = async function* (): AsyncGenerator<InputRecord[]> {
+    let row = 0;
+    let unwrapReport: boolean | undefined;
+    const head = { text: "" };
+    const values = splitGroups(source.name, chunks, splitter, head);
+    try {
+      for await (const group of arrayExpected ? refuseLoneObject(source.name, values) : values) {
+        yield group.map((value) => {
+          // An addlist NDJSON report is read as the rows it reports on.
+          unwrapReport ??= isReportRecord(value);
+          return { row: ++row, value: unwrapReport && isReportRecord(value) ? value.input : value };
+        });
+      }
+    } catch (error) {
+      throw asDocumentError(source.name, error, row, head.text);
+    }
   };
+  return { format, delimiter: undefined, columns: undefined, columnOffset: 0, hasHeader: false, records: records() };
+}
+
+/** Refuses an input that holds nothing but one object: a JSON document, not rows. */
+async function* refuseLoneObject(name: string, groups: AsyncIterable<unknown[]>): AsyncGenerator<unknown[]> {
+  let held: unknown[] | undefined;
+  for await (const group of groups) {
+    if (held === undefined && group.length === 1) {
+      held = group; // wait: a second value makes it rows
+      continue;
+    }
+    if (held !== undefined) yield held;
+    held = [];
+    yield group;
+  }
+  const lone = held?.[0];
+  if (held?.length === 1 && isObject(lone)) throw objectNotAnArray(name, lone);
+  if (held !== undefined && held.length > 0) yield held;
+}
+
+/** A first record that is not a line of JSON, in a document that starts with `{`: a pretty-printed or huge object. */
+function asDocumentError(name: string, error: unknown, rowsRead: number, head: string): unknown {
+  const documentLike = error instanceof InputError && rowsRead === 0 && error.line === 1 && (error.code === "bad_json" || error.code === "record_too_large");
+  return documentLike && head.trimStart().startsWith("{") ? describeObjectDocument(name, head) : error;
+}
+
+interface Splitter {
+  readonly nextLine: number;
+  push(text: string, emit: (line: number, value: unknown) => void): void;
+  end(emit: (line: number, value: unknown) => void): void;
+}
+
+/** Text of the input kept to describe a document that is not rows. */
+const HEAD_CHARS = 1024 * 1024;
+
+/**
+ * Feeds text to a splitter, yielding each chunk's values; every way the file can be
+ * malformed becomes an InputError. The first MiB of text is kept in `head`.
+ */
+async function* splitGroups(name: string, chunks: AsyncIterable<Buffer>, splitter: Splitter, head: { text: string }): AsyncGenerator<unknown[]> {
+  let group: unknown[] = [];
+  const emit = (_line: number, value: unknown): void => void group.push(value);
   try {
-    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-      splitter.push(next.value, emit);
+    for await (const text of decodeText(chunks)) {
+      if (head.text.length < HEAD_CHARS) head.text += text.slice(0, HEAD_CHARS - head.text.length);
+      splitter.push(text, emit);
       if (group.length > 0) {
         yield group;
         group = [];
@@ -137,41 +172,21 @@ async function* readGroups<T>(name: string, chunks: AsyncIterator<string>, split
     }
     splitter.end(emit);
   } catch (error) {
-    throw asInputError(name, error, () => splitter.nextLine);
+    throw asInputError(name, error, splitter.nextLine);
   }
   if (group.length > 0) yield group;
 }
 
-async function* mapRecords(groups: AsyncIterable<InputRecord[]>, map: (record: InputRecord) => InputRecord): AsyncGenerator<InputRecord[]> {
-  for await (const group of groups) yield group.map(map);
-}
-
-async function* prependGroups(first: InputRecord[][], rest: AsyncIterator<InputRecord[]>): AsyncGenerator<InputRecord[]> {
-  yield* first;
-  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
-}
-
-async function nextText(name: string, text: AsyncIterator<string>, line: number): Promise<string | undefined> {
-  try {
-    const next = await text.next();
-    return next.done === true ? undefined : next.value;
-  } catch (error) {
-    throw asInputError(name, error, () => line);
-  }
-}
-
-function asInputError(name: string, error: unknown, nextLine: () => number): unknown {
+function asInputError(name: string, error: unknown, nextLine: number): unknown {
   if (error instanceof TextDecodeError) {
-    const line = nextLine() + error.newlinesBefore;
+    const line = nextLine + error.newlinesBefore;
     return new InputError(`${name}: line ${line}: the input has ${error.message}`, error.reason, line);
   }
-  if (error instanceof CsvSyntaxError || error instanceof JsonRecordError) {
-    return new InputError(`${name}: ${error.message}`, error.code, error.line);
-  }
+  if (error instanceof JsonRecordError) return new InputError(`${name}: ${error.message}`, error.code, error.line);
   return error;
 }
 
-async function* prepend(first: string | undefined, rest: AsyncIterator<string>): AsyncGenerator<string> {
+async function* prepend<T>(first: T | undefined, rest: AsyncIterator<T>): AsyncGenerator<T> {
   if (first === undefined) return;
   yield first;
   for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
@@ -190,7 +205,7 @@ export function formatFromName(path: string | undefined): InputFormat | undefine
 
 /** For stdin or an unknown extension: `[` starts a JSON array, `{` NDJSON, anything else CSV. */
 export function sniffFormat(text: string): InputFormat {
-  const first = text.trimStart()[0];
+  const first = text.replace(/^\uFEFF/, "").trimStart()[0];
   if (first === "[") return "json";
   if (first === "{") return "ndjson";
   return "csv";

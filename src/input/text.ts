@@ -35,7 +35,8 @@ export async function* decodeText(chunks: AsyncIterable<Buffer>): AsyncGenerator
   }
 }
 
-function countNewlines(chunk: Buffer, end: number): number {
+/** Line feeds in `chunk` before `end`. */
+export function countNewlines(chunk: Buffer, end: number): number {
   let count = 0;
   for (let i = chunk.indexOf(10); i !== -1 && i < end; i = chunk.indexOf(10, i + 1)) count++;
   return count;

@@ -9,7 +9,7 @@ import { type InputRecord, openTable } from "../../src/input/table.js";
 import { REPORT_COLUMNS } from "../../src/report/columns.js";
 import { neutralise } from "../../src/report/csv-line.js";
 import { reportEncoder } from "../../src/report/format.js";
-import { csvLayout, jsonLayout } from "../../src/report/layout.js";
+import { csvLayout, csvTailKeeper, jsonLayout, jsonTailKeeper } from "../../src/report/layout.js";
 import type { RowResult } from "../../src/report/row-result.js";
 import { jsonRowAccess } from "../../src/rows/columns.js";
 import { isEmail, isLinkedInProfile, normaliseEmail, normaliseLinkedIn } from "../../src/rows/normalise.js";
@@ -36,34 +36,46 @@ async function readOrRefuse(name: string, content: string | Uint8Array): Promise
   }
 }
 
-function result(record: InputRecord, key: string): RowResult {
-  return { record, key, status: "added", attempts: 1, httpStatus: 200 };
+function result(record: InputRecord, key: string, tail: string): RowResult {
+  return { row: record.row, key, status: "added", attempts: 1, httpStatus: 200, tail };
 }
 
 describe("readers on any input", () => {
   it.each(["x.csv", "x.tsv", "x.json", "x.ndjson", "x.txt"])("%s: any bytes are read or refused cleanly", async (name) => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => readOrRefuse(name, bytes)), RUNS);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (bytes) => readOrRefuse(name, bytes)),
+      RUNS,
+    );
   });
 
   it.each(["x.csv", "x.json", "x.ndjson"])("%s: any text is read or refused cleanly", async (name) => {
     const text = fc.oneof(fc.string({ maxLength: 200 }), fc.stringMatching(/^[[\]{}",:\n\r a-z0-9\\]{0,120}$/));
-    await fc.assert(fc.asyncProperty(text, (content) => readOrRefuse(name, content)), RUNS);
+    await fc.assert(
+      fc.asyncProperty(text, (content) => readOrRefuse(name, content)),
+      RUNS,
+    );
   });
 });
 
 describe("round trip through the report", () => {
   it("CSV: every cell read comes back in the report, neutralised", async () => {
     const cell = fc.string({ maxLength: 12 });
-    const table = fc.integer({ min: 1, max: 4 }).chain((width) =>
-      fc.tuple(fc.uniqueArray(fc.stringMatching(/^[a-z]{1,6}$/), { minLength: width, maxLength: width }), fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 6 })),
-    );
+    const table = fc
+      .integer({ min: 1, max: 4 })
+      .chain((width) =>
+        fc.tuple(
+          fc.uniqueArray(fc.stringMatching(/^[a-z]{1,6}$/), { minLength: width, maxLength: width }),
+          fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 6 }),
+        ),
+      );
     await fc.assert(
       fc.asyncProperty(table, async ([header, rows]) => {
         const quoted = (cells: string[]): string => cells.map((c) => `"${c.replaceAll('"', '""')}"`).join(",");
         const { table: read, records } = await readAll("t.csv", `${quoted(header)}\n${rows.map(quoted).join("\n")}\n`);
         expect(records.map((r) => r.value)).toEqual(rows);
         const encoder = reportEncoder("csv", csvLayout(read));
-        const text = encoder.header() + records.map((r) => `${encoder.encode(result(r, (r.value as string[])[0] ?? ""))}\n`).join("");
+        const keep = csvTailKeeper("csv", read);
+        const text = encoder.header() + records.map((r) => encoder.encode(result(r, (r.value as string[])[0] ?? "", keep(r)))).join("");
         // Positions, not names: an input column may be called "key" or "status" too.
         const [head, ...parsed] = parse(text) as string[][];
         expect(head).toEqual([...REPORT_COLUMNS, ...header]);
@@ -80,8 +92,9 @@ describe("round trip through the report", () => {
       fc.asyncProperty(fc.array(object, { minLength: 1, maxLength: 8 }), async (objects) => {
         const { records } = await readAll("t.ndjson", objects.map((o) => JSON.stringify(o)).join("\n"));
         const access = jsonRowAccess("t.ndjson", undefined, { column: undefined, candidates: ["id"], keyName: "id" });
-        const encoder = reportEncoder("ndjson", jsonLayout([], access));
-        const lines = records.map((r) => JSON.parse(encoder.encode(result(r, "k"))) as { input: unknown; row: number });
+        const encoder = reportEncoder("ndjson", jsonLayout("ndjson", [], access));
+        const keep = jsonTailKeeper();
+        const lines = records.map((r) => JSON.parse(encoder.encode(result(r, "k", keep(r)))) as { input: unknown; row: number });
         expect(lines.map((l) => l.input)).toEqual(objects);
         expect(lines.map((l) => l.row)).toEqual(objects.map((_, i) => i + 1));
       }),

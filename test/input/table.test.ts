@@ -34,8 +34,8 @@ describe("openTable", () => {
     const { table, records } = await read("a.csv", "\uFEFFcontact_id,email\r\n1,a@x\r\n2,b@x\r\n");
     expect(table.columns).toEqual(["contact_id", "email"]);
     expect(records).toEqual([
-      { row: 1, line: 2, value: ["1", "a@x"] },
-      { row: 2, line: 3, value: ["2", "b@x"] },
+      { row: 1, value: ["1", "a@x"] },
+      { row: 2, value: ["2", "b@x"] },
     ]);
   });
 
@@ -69,8 +69,8 @@ describe("openTable", () => {
   it("reads a JSON array of strings or objects, numbering rows by index", async () => {
     const { records } = await read("a.json", '[\n  "x",\n  {"id": "y"}\n]\n');
     expect(records).toEqual([
-      { row: 1, line: 2, value: "x" },
-      { row: 2, line: 3, value: { id: "y" } },
+      { row: 1, value: "x" },
+      { row: 2, value: { id: "y" } },
     ]);
   });
 
@@ -79,8 +79,8 @@ describe("openTable", () => {
       const { table, records } = await read(name, '{"id":1}\n\n{"id":2}');
       expect(table.format).toBe("ndjson");
       expect(records).toEqual([
-        { row: 1, line: 1, value: { id: 1 } },
-        { row: 2, line: 3, value: { id: 2 } },
+        { row: 1, value: { id: 1 } },
+        { row: 2, value: { id: 2 } },
       ]);
     }
   });
@@ -124,7 +124,7 @@ describe("openTable", () => {
     ["array.json", '[\n"a",\n"b"\n', 4, "bad_json"],
     ["trailing.json", '["a",\n]', 2, "bad_json"],
     ["after.json", '["a"]\nx', 2, "bad_json"],
-    ["object.json", '{"rows": [\n1]}', 1, "bad_json"],
+    ["object.json", '{"rows": [\n1]}', 1, "not_an_array"],
     ["deep.json", `[${"[".repeat(100)}${"]".repeat(100)}]`, 1, "too_deep"],
   ])("refuses malformed %s naming line %i", async (name, content, line, code) => {
     const error = await failure(name, content);

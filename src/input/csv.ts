@@ -1,0 +1,106 @@
+import { isUtf8 } from "node:buffer";
+import { CsvError, parse, type Parser } from "csv-parse";
+import { InputError } from "../errors.js";
+import { countNewlines, firstInvalidUtf8, TextDecodeError } from "./text.js";
+
+export interface CsvReadOptions {
+  delimiter: string;
+  /** A record longer than this (in bytes) is refused: it bounds memory on hostile input. */
+  maxRecordBytes: number;
+  /** Physical line the records start on (2 after an Excel `sep=` line). */
+  fromLine: number;
+}
+
+/**
+ * CSV or TSV records, in groups (one per chunk of input), read by csv-parse: RFC 4180
+ * quoting, `\n`, `\r\n` and `\r` line ends (mixed too), blank lines skipped, a stray quote
+ * inside an unquoted field kept as it is, a record of another width than the first refused.
+ * The bytes must be UTF-8 without NUL: binary data is refused, never guessed at. Every
+ * refusal is an InputError naming the physical line, as csv-parse counts lines.
+ */
+export async function* csvGroups(name: string, chunks: AsyncIterable<Buffer>, options: CsvReadOptions): AsyncGenerator<string[][]> {
+  const parser = parse({
+    delimiter: options.delimiter,
+    bom: true,
+    skip_empty_lines: true,
+    relax_quotes: true,
+    record_delimiter: ["\r\n", "\n", "\r"],
+    max_record_size: options.maxRecordBytes,
+    from_line: options.fromLine,
+  });
+  let failure: unknown;
+  parser.on("error", (error) => (failure ??= error));
+  const take = (): string[][] => {
+    const group: string[][] = [];
+    for (let record = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) group.push(record);
+    if (failure !== undefined) throw csvFailure(name, failure);
+    return group;
+  };
+  // A chunk may end inside a multi-byte character: those bytes wait for the next chunk.
+  let carry: Buffer | undefined;
+  for await (const raw of chunks) {
+    const bytes = carry === undefined ? raw : Buffer.concat([carry, raw]);
+    const complete = completeUtf8Length(bytes);
+    carry = complete < bytes.length ? bytes.subarray(complete) : undefined;
+    const text = bytes.subarray(0, complete);
+    checkText(name, text, parser);
+    parser.write(text);
+    await settled();
+    const group = take();
+    if (group.length > 0) yield group;
+  }
+  if (carry !== undefined) checkText(name, carry, parser);
+  parser.end();
+  await settled();
+  const last = take();
+  if (last.length > 0) yield last;
+}
+
+/** csv-parse reports a refusal as a stream error, emitted on the next tick: let it arrive. */
+function settled(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
+/** Refuses NUL bytes and invalid UTF-8, naming the line: csv-parse has counted the lines before this chunk. */
+function checkText(name: string, bytes: Buffer, parser: Parser): void {
+  const nul = bytes.indexOf(0);
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  if (nul === -1 && bad === -1) return;
+  const reason = nul !== -1 && (bad === -1 || nul < bad) ? "nul_byte" : "invalid_utf8";
+  const at = reason === "nul_byte" ? nul : bad;
+  const error = new TextDecodeError(reason, countNewlines(bytes, at));
+  const line = parser.info.lines + error.newlinesBefore;
+  throw new InputError(`${name}: line ${line}: the input has ${error.message}`, reason, line);
+}
+
+/** The length of `bytes` without an incomplete UTF-8 sequence at its end. */
+function completeUtf8Length(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const needs = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needs > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+/** csv-parse's codes as ours, with a plainer reason where its own would puzzle. */
+const REFUSALS: Record<string, { code: string; reason?: string }> = {
+  CSV_QUOTE_NOT_CLOSED: { code: "unclosed_quote", reason: "the file ends inside a quoted field (is a quote left open?)" },
+  CSV_MAX_RECORD_SIZE: { code: "record_too_large", reason: "a record is longer than 1 MiB (is a quote left open?)" },
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: { code: "ragged_record" },
+};
+
+/** csv-parse's refusal as an InputError: its line, and its reason without the line it repeats. */
+function csvFailure(name: string, error: unknown): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const line = (error as CsvError & { lines?: number }).lines;
+  const known = REFUSALS[error.code];
+  const reason =
+    known?.reason ??
+    error.message
+      .replace(/^[^:]*: /, "")
+      .replace(/ (on|at) line \d+$/, "")
+      .replace(/^expect (\d+), got (\d+)$/, "expected $1 fields as in the first line, found $2");
+  return new InputError(`${name}: ${line === undefined ? "" : `line ${line}: `}${reason}`, known?.code ?? "bad_csv", line);
+}
