@@ -1,44 +1,23 @@
 import { resolve } from "node:path";
 import * as z from "zod/mini";
-import { LEAD_TYPES } from "./drivers/amplemarket.js";
-import { PROVIDERS } from "./drivers/registry.js";
-import type { DriverOptions, DriverSpec } from "./drivers/types.js";
+import type { CredentialScheme, DriverSpec } from "./drivers/types.js";
 import { UsageError } from "./errors.js";
+import { checkedUrl, isLoopback } from "./http/url.js";
 import { inputStem } from "./input/source.js";
 import { INPUT_FORMATS, type InputFormat } from "./input/table.js";
 import { type ReportKind, reportKind } from "./report/format.js";
 
-/** The options as commander hands them over: strings and flags, nothing checked yet. */
-export interface CliOptions {
-  column?: string;
-  format?: string;
-  delimiter?: string;
-  header?: boolean;
-  batchSize?: string;
-  concurrency?: string;
-  rate?: string;
-  retries?: string;
-  maxWait?: string;
-  timeout?: string;
-  report?: string;
-  resume?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-  baseUrl?: string;
-  sandbox?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  progress?: boolean;
-  verbose?: boolean;
-  source?: string;
-  keyId?: string;
-  type?: string;
+/** The options as commander hands them over: strings and flags, nothing checked yet; driver options by their camelCase names. */
+export type CliOptions = Record<string, string | boolean | undefined>;
+
+/** Credentials found in the environment, and the scheme they are for. */
+export interface Credentials {
+  scheme: CredentialScheme;
+  values: Readonly<Record<string, string>>;
 }
 
-export type Credentials =
-  | { kind: "bearer"; token: string }
-  | { kind: "oauth2"; clientId: string; clientSecret: string; tokenUrl: string }
-  | { kind: "wsse"; username: string; secret: string };
+/** `--max-bad-rows`: a number of rows, or a share of the rows in percent. */
+export type BadRowsAllowed = { rows: number } | { percent: number };
 
 export interface RunConfig {
   spec: DriverSpec;
@@ -62,20 +41,24 @@ export interface RunConfig {
   force: boolean;
   dryRun: boolean;
   sandbox: boolean;
+  /** `--state`: a path, when the run is incremental. */
+  state: string | undefined;
+  fullRefresh: boolean;
+  maxBadRows: BadRowsAllowed;
   /** Undefined with `--sandbox`: the sandbox's own address is used. */
   baseUrl: URL | undefined;
   /** Undefined for `--dry-run` and `--sandbox`, which need none. */
   credentials: Credentials | undefined;
   json: boolean;
   progress: boolean;
+  quiet: boolean;
   verbose: boolean;
-  driverOptions: DriverOptions;
+  driverOptions: Record<string, string | undefined>;
+  /** One-line notes to show before anything is sent. */
+  notes: string[];
 }
 
-export const DEFAULT_EMARSYS_TOKEN_URL = "https://auth.emarsys.net/oauth2/token";
-export const EMARSYS_WSSE_BASE_URL = "https://api.emarsys.net/api/v2";
-
-
+/** Checks the command line and the environment; every mistake is a UsageError before anything is read. */
 export function resolveConfig(
   spec: DriverSpec,
   target: string,
@@ -84,55 +67,68 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv,
   stdinIsTty: boolean,
 ): RunConfig {
+  const flag = (name: string): boolean => options[name] === true;
+  const text = (name: string): string | undefined => (typeof options[name] === "string" ? options[name] : undefined);
   if (target.trim() === "") throw new UsageError("the target id is empty");
-  if (input === undefined && stdinIsTty) {
-    throw new UsageError("no input: give a file path, or pipe the rows in (use - to read standard input)", "no_input");
-  }
-  const report = reportPath(options.report, input);
-  const dryRun = options.dryRun === true;
-  const sandbox = options.sandbox === true;
-  const resume = options.resume === true;
-  const force = options.force === true;
-  if (options.json === true && report === "-") throw new UsageError("--json and --report - both want standard output; choose one");
-  if (resume && force) throw new UsageError("--resume and --force contradict each other; choose one");
-  if (resume && report === "-") throw new UsageError("--resume needs a report file to continue from, not --report -");
-  if (resume && dryRun) throw new UsageError("--dry-run cannot continue a report: it would overwrite the outcomes with plans");
-  if (sandbox && options.baseUrl !== undefined) throw new UsageError("--sandbox and --base-url both say where to send; choose one");
-  if (report !== "-" && input !== undefined && input !== "-" && resolve(report) === resolve(input)) {
-    throw new UsageError("the report would overwrite the input; choose another --report path");
-  }
-  const credentials = dryRun || sandbox ? undefined : readCredentials(spec, env);
+  if (input === undefined && stdinIsTty) throw new UsageError("no input: give a file path, or pipe the rows in (use - to read standard input)", "no_input");
+  const report = reportPath(text("report"), input);
+  checkCombinations(options, report, input);
+  const sandbox = flag("sandbox");
+  const credentials = flag("dryRun") || sandbox ? undefined : readCredentials(spec, env);
+  const baseUrl = sandbox ? undefined : resolveBaseUrl(spec, text("baseUrl"), env, credentials);
   return {
     spec,
     target,
     input: input === "-" ? undefined : input,
-    column: options.column,
-    format: parse("--format", z.enum(INPUT_FORMATS), options.format, `one of ${INPUT_FORMATS.join(", ")}`),
-    delimiter: delimiterOption(options.delimiter),
+    column: text("column"),
+    format: parse("--format", z.enum(INPUT_FORMATS), text("format"), `one of ${INPUT_FORMATS.join(", ")}`),
+    delimiter: delimiterOption(text("delimiter")),
     header: options.header === false ? "no" : "auto",
-    batchSize: parse("--batch-size", integer(1, spec.maxBatch), options.batchSize, `a whole number from 1 to ${spec.maxBatch} (the ${spec.name} limit)`) ?? spec.maxBatch,
-    concurrency: parse("--concurrency", integer(1, 64), options.concurrency, "a whole number from 1 to 64") ?? 4,
-    rate: parse("--rate", positive(), options.rate, "a number of requests per second above 0"),
-    retries: parse("--retries", integer(0, 100), options.retries, "a whole number from 0 to 100") ?? 5,
-    maxWaitMs: (parse("--max-wait", seconds(0), options.maxWait, "a number of seconds, 0 or more") ?? 900) * 1000,
-    timeoutMs: (parse("--timeout", positive(), options.timeout, "a number of seconds above 0") ?? 30) * 1000,
+    batchSize:
+      parse("--batch-size", integer(1, spec.maxBatch), text("batchSize"), `a whole number from 1 to ${spec.maxBatch} (the ${spec.name} limit)`) ??
+      spec.maxBatch,
+    concurrency: parse("--concurrency", integer(1, 64), text("concurrency"), "a whole number from 1 to 64") ?? 4,
+    rate: parse("--rate", positive(), text("rate"), "a number of requests per second above 0"),
+    retries: parse("--retries", integer(0, 100), text("retries"), "a whole number from 0 to 100") ?? 5,
+    maxWaitMs: (parse("--max-wait", seconds(), text("maxWait"), "a number of seconds, 0 or more") ?? 900) * 1000,
+    timeoutMs: (parse("--timeout", positive(), text("timeout"), "a number of seconds above 0") ?? 30) * 1000,
     report,
     reportKind: reportKind(report),
-    resume,
-    force,
-    dryRun,
+    resume: flag("resume"),
+    force: flag("force"),
+    dryRun: flag("dryRun"),
     sandbox,
-    baseUrl: sandbox ? undefined : baseUrl(spec, options.baseUrl, env, credentials),
+    state: text("state"),
+    fullRefresh: flag("fullRefresh"),
+    maxBadRows: badRowsOption(text("maxBadRows")),
+    baseUrl,
     credentials,
-    json: options.json === true,
-    progress: options.quiet !== true && options.progress !== false,
-    verbose: options.verbose === true,
-    driverOptions: {
-      source: options.source,
-      keyId: parse("--key-id", z.string().check(z.regex(/^(\d+|id|uid)$/)), options.keyId, "a field id (digits), id or uid"),
-      type: parse("--type", z.enum(LEAD_TYPES), options.type, `one of ${LEAD_TYPES.join(", ")}`),
-    },
+    json: flag("json"),
+    progress: !flag("quiet") && options.progress !== false,
+    quiet: flag("quiet") || options.progress === false,
+    verbose: flag("verbose"),
+    driverOptions: driverOptions(spec, options),
+    notes: endpointNotes(baseUrl, credentials),
   };
+}
+
+function checkCombinations(options: CliOptions, report: string, input: string | undefined): void {
+  const flag = (name: string): boolean => options[name] === true;
+  if (flag("json") && report === "-") throw new UsageError("--json and --report - both want standard output; choose one");
+  if (flag("resume") && flag("force")) throw new UsageError("--resume and --force contradict each other; choose one");
+  if (flag("resume") && report === "-") throw new UsageError("--resume needs a report file to continue from, not --report -");
+  if (flag("resume") && flag("dryRun")) throw new UsageError("--dry-run cannot continue a report: it would overwrite the outcomes with plans");
+  if (flag("sandbox") && options.baseUrl !== undefined) throw new UsageError("--sandbox and --base-url both say where to send; choose one");
+  if (flag("fullRefresh") && options.state === undefined) throw new UsageError("--full-refresh rebuilds a --state file; give --state <path>");
+  if (report !== "-" && input !== undefined && input !== "-" && resolve(report) === resolve(input)) {
+    throw new UsageError("the report would overwrite the input; choose another --report path");
+  }
+  if (
+    typeof options.state === "string" &&
+    ((input !== undefined && resolve(options.state) === resolve(input)) || (report !== "-" && resolve(options.state) === resolve(report)))
+  ) {
+    throw new UsageError("--state must be a file of its own, not the input or the report");
+  }
 }
 
 /** `--report`, else `<input stem>.report.csv` in the current directory (`addlist.report.csv` for stdin). */
@@ -161,8 +157,8 @@ function positive(): z.ZodMiniType<number> {
   return numeric(true, z.positive());
 }
 
-function seconds(min: number): z.ZodMiniType<number> {
-  return numeric(true, z.gte(min));
+function seconds(): z.ZodMiniType<number> {
+  return numeric(true, z.gte(0));
 }
 
 function delimiterOption(value: string | undefined): string | undefined {
@@ -175,59 +171,70 @@ function delimiterOption(value: string | undefined): string | undefined {
   return delimiter;
 }
 
-/** Credentials come from the environment only; which set is needed depends on the driver. */
-function readCredentials(spec: DriverSpec, env: NodeJS.ProcessEnv): Credentials {
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
-  if (spec.provider === "emarsys") {
-    const clientId = get("EMARSYS_CLIENT_ID");
-    const clientSecret = get("EMARSYS_CLIENT_SECRET");
-    if (clientId !== undefined && clientSecret !== undefined) {
-      const tokenUrl = checkedUrl(get("EMARSYS_TOKEN_URL") ?? DEFAULT_EMARSYS_TOKEN_URL, "EMARSYS_TOKEN_URL").href;
-      return { kind: "oauth2", clientId, clientSecret, tokenUrl };
-    }
-    const username = get("EMARSYS_USERNAME");
-    const secret = get("EMARSYS_SECRET");
-    if (username !== undefined && secret !== undefined) {
-      // The X-WSSE header quotes the user name and has no escape for a quote.
-      if (username.includes('"')) throw new UsageError('EMARSYS_USERNAME cannot hold a double quote (")', "bad_credentials");
-      return { kind: "wsse", username, secret };
-    }
-  } else {
-    const name = PROVIDERS[spec.provider].credentials[0]?.[0] ?? "";
-    const token = get(name);
-    if (token !== undefined) return { kind: "bearer", token };
+/** `--max-bad-rows 10` or `--max-bad-rows 0.5%`. */
+function badRowsOption(value: string | undefined): BadRowsAllowed {
+  if (value === undefined) return { rows: 0 };
+  const percent = /^\s*(\d+(\.\d+)?)\s*%\s*$/.exec(value);
+  if (percent !== null && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+  const rows = parse("--max-bad-rows", integer(0, Number.MAX_SAFE_INTEGER), value, "a number of rows or a percentage, e.g. 10 or 0.5%");
+  return { rows: rows ?? 0 };
+}
+
+/** The driver's own options, checked against the schemas it declares. */
+function driverOptions(spec: DriverSpec, options: CliOptions): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  for (const option of spec.options) {
+    const name = optionName(option.flags);
+    const value = typeof options[name] === "string" ? options[name] : undefined;
+    const flag = option.flags.split(/[ ,]/).find((part) => part.startsWith("--")) ?? name;
+    values[name] = option.schema === undefined ? value : parse(flag, option.schema, value, option.expected ?? "valid");
   }
-  const wanted = PROVIDERS[spec.provider].credentials.map((set) => set.join(" and ")).join(", or ");
+  return values;
+}
+
+/** Commander's attribute name for `--key-id <id>`: `keyId`. */
+export function optionName(flags: string): string {
+  const long = /--([\w-]+)/.exec(flags)?.[1] ?? "";
+  return long.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The first credential scheme whose variables are all set; a usage error when none is. */
+export function readCredentials(spec: DriverSpec, env: NodeJS.ProcessEnv): Credentials {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  for (const scheme of spec.provider.credentials) {
+    if (!scheme.variables.every((name) => get(name) !== undefined)) continue;
+    const values: Record<string, string> = {};
+    for (const name of scheme.variables) values[name] = get(name) ?? "";
+    for (const setting of scheme.settings ?? []) values[setting.name] = get(setting.name) ?? setting.default;
+    scheme.check?.(values);
+    return { scheme, values };
+  }
+  const wanted = spec.provider.credentials.map((scheme) => scheme.variables.join(" and ")).join(", or ");
   throw new UsageError(`${spec.name} needs credentials in the environment: set ${wanted} (or use --dry-run or --sandbox)`, "missing_credentials");
 }
 
-function baseUrl(spec: DriverSpec, flag: string | undefined, env: NodeJS.ProcessEnv, credentials: Credentials | undefined): URL {
-  const provider = PROVIDERS[spec.provider];
+/** `--base-url`, else the provider's variable, else the default (of the credential scheme, if it has its own). */
+export function resolveBaseUrl(spec: DriverSpec, flag: string | undefined, env: NodeJS.ProcessEnv, credentials: Credentials | undefined): URL {
+  const provider = spec.provider;
   const fromEnv = env[provider.baseUrlEnv]?.trim();
-  const fallback = credentials?.kind === "wsse" ? EMARSYS_WSSE_BASE_URL : provider.defaultBaseUrl;
+  const fallback = credentials?.scheme.defaultBaseUrl ?? provider.defaultBaseUrl;
   const text = flag ?? (fromEnv === undefined || fromEnv === "" ? fallback : fromEnv);
   const from = flag !== undefined ? "--base-url" : fromEnv !== undefined && fromEnv !== "" ? provider.baseUrlEnv : "the default base URL";
   return checkedUrl(text, from);
 }
 
-/** Secrets travel only over https, except to this machine (the sandbox, a local proxy). */
-export function checkedUrl(text: string, from: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${from} is not a URL: ${JSON.stringify(text)}`, "bad_base_url");
-  }
-  if (url.username !== "" || url.password !== "") throw new UsageError(`${from} must not contain a user name or password`, "bad_base_url");
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
-  throw new UsageError(`${from} must use https (plain http is allowed only to this machine): ${url.href}`, "insecure_base_url");
-}
-
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+/**
+ * A base URL on this machine (a sandbox, a proxy) while a setting such as the OAuth2 token
+ * URL still points at the real provider: the token would come from there.
+ */
+function endpointNotes(baseUrl: URL | undefined, credentials: Credentials | undefined): string[] {
+  if (baseUrl === undefined || credentials === undefined || !isLoopback(baseUrl.hostname)) return [];
+  return (credentials.scheme.settings ?? [])
+    .filter((setting) => credentials.values[setting.name] === setting.default && !isLoopback(new URL(setting.default).hostname))
+    .map(
+      (setting) => `the base URL is on this machine, but ${setting.name} is the real ${setting.default}; set ${setting.name} too (addlist sandbox prints it)`,
+    );
 }

@@ -1,4 +1,7 @@
+import { exitEarlyOnSignals } from "./early-signals.js";
 import { version } from "./version.js";
+
+exitEarlyOnSignals();
 
 // `--version` answers before anything heavy is loaded: scripts call it to probe for the tool.
 const argv = process.argv.slice(2);

@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { checkedUrl, isLoopback, resolveConfig } from "../src/config.js";
+import { resolveConfig } from "../src/config.js";
+import { checkedUrl, isLoopback } from "../src/http/url.js";
 import { emarsys } from "../src/drivers/emarsys.js";
 import { leadlexList } from "../src/drivers/leadlex-list.js";
 import { UsageError } from "../src/errors.js";
 
 describe("base URLs", () => {
-  it.each(["https://api.example.com/v1", "http://localhost:4010/leadlex", "http://127.0.0.1:1", "http://127.8.9.10/x", "http://[::1]:4010/"])("accepts %s", (url) => {
-    expect(checkedUrl(url, "--base-url").href).toBe(new URL(url).href);
-  });
+  it.each(["https://api.example.com/v1", "http://localhost:4010/leadlex", "http://127.0.0.1:1", "http://127.8.9.10/x", "http://[::1]:4010/"])(
+    "accepts %s",
+    (url) => {
+      expect(checkedUrl(url, "--base-url").href).toBe(new URL(url).href);
+    },
+  );
 
   it.each([
     ["http://api.example.com", /must use https \(plain http is allowed only to this machine\)/],
@@ -39,8 +43,12 @@ describe("base URLs", () => {
     const env = { LEADLEX_API_KEY: "k", LEADLEX_BASE_URL: "https://env.example.com/gw" };
     expect(resolveConfig(leadlexList, "l", "x.csv", { baseUrl: "https://flag.example.com" }, env, false).baseUrl?.href).toBe("https://flag.example.com/");
     expect(resolveConfig(leadlexList, "l", "x.csv", {}, env, false).baseUrl?.href).toBe("https://env.example.com/gw");
-    expect(resolveConfig(leadlexList, "l", "x.csv", {}, { LEADLEX_API_KEY: "k" }, false).baseUrl?.href).toBe("https://data.leadlex.com/functions/v1/api-gateway");
-    expect(resolveConfig(emarsys, "1", "x.csv", {}, { EMARSYS_USERNAME: "u", EMARSYS_SECRET: "s" }, false).baseUrl?.href).toBe("https://api.emarsys.net/api/v2");
+    expect(resolveConfig(leadlexList, "l", "x.csv", {}, { LEADLEX_API_KEY: "k" }, false).baseUrl?.href).toBe(
+      "https://data.leadlex.com/functions/v1/api-gateway",
+    );
+    expect(resolveConfig(emarsys, "1", "x.csv", {}, { EMARSYS_USERNAME: "u", EMARSYS_SECRET: "s" }, false).baseUrl?.href).toBe(
+      "https://api.emarsys.net/api/v2",
+    );
   });
 
   it("needs credentials only when it sends", () => {
@@ -48,6 +56,8 @@ describe("base URLs", () => {
     expect(resolveConfig(leadlexList, "l", "x.csv", { dryRun: true }, {}, false).credentials).toBeUndefined();
     expect(resolveConfig(leadlexList, "l", "x.csv", { sandbox: true }, {}, false).credentials).toBeUndefined();
     // A quote would end the X-WSSE header's user name early.
-    expect(() => resolveConfig(emarsys, "1", "x.csv", {}, { EMARSYS_USERNAME: 'a"b', EMARSYS_SECRET: "s" }, false)).toThrow('EMARSYS_USERNAME cannot hold a double quote (")');
+    expect(() => resolveConfig(emarsys, "1", "x.csv", {}, { EMARSYS_USERNAME: 'a"b', EMARSYS_SECRET: "s" }, false)).toThrow(
+      'EMARSYS_USERNAME cannot hold a double quote (")',
+    );
   });
 });

@@ -1,8 +1,14 @@
-import type { Redactor } from "./redactor.js";
-import type { Auth } from "./types.js";
+import type { CredentialScheme } from "../drivers/types.js";
 
-export function bearerAuth(token: string, redactor: Redactor): Auth {
-  redactor.add(token);
-  const headers = { authorization: `Bearer ${token}` };
-  return { headers: async () => headers };
+/** An API key in one environment variable, sent as `Authorization: Bearer …`. */
+export function bearerCredentials(variable: string): CredentialScheme {
+  return {
+    variables: [variable],
+    create: (values, { redactor }) => {
+      const token = values[variable] ?? "";
+      redactor.add(token);
+      const headers = { authorization: `Bearer ${token}` };
+      return { headers: async () => headers };
+    },
+  };
 }

@@ -1,14 +1,14 @@
 import * as z from "zod/mini";
 import { UsageError } from "../errors.js";
-import type { HttpAnswer } from "../http/client.js";
+import type { HttpAnswer } from "../http/answer.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isEmail, isLinkedInProfile, normaliseEmail, normaliseLinkedIn } from "../rows/normalise.js";
-import { httpError, isRunLevel, parseBody, unexpectedAnswer } from "./answer.js";
-import type { BatchVerdict, DriverOptions, DriverSpec, ProviderError, RowCheck, SentRow } from "./types.js";
+import { bearerCredentials } from "../auth/bearer.js";
+import { amplemarketRoute } from "../sandbox/amplemarket.js";
+import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import type { BatchVerdict, DriverSpec, ProviderError, ProviderSpec, RowCheck, SentRow } from "./types.js";
 
-export const DRIVER_NAME = "amplemarket";
-
-export const LEAD_TYPES = ["linkedin", "email", "titles_and_company"] as const;
+const LEAD_TYPES = ["linkedin", "email", "titles_and_company"] as const;
 type LeadType = (typeof LEAD_TYPES)[number];
 
 /** The lead fields the API names; other columns travel as extra lead properties. */
@@ -32,6 +32,21 @@ const errorEnvelope = z.object({
 
 type Lead = Record<string, unknown>;
 
+/** Amplemarket: a Bearer key; its limiter answers 429 with Retry-After. */
+export const AMPLEMARKET: ProviderSpec = {
+  name: "amplemarket",
+  label: "Amplemarket",
+  baseUrlEnv: "AMPLEMARKET_BASE_URL",
+  defaultBaseUrl: "https://api.amplemarket.com",
+  credentials: [bearerCredentials("AMPLEMARKET_API_KEY")],
+  rateLimit: {},
+  sandbox: {
+    prefix: "/amplemarket",
+    limitStyle: "retry-after",
+    env: (origin) => ({ AMPLEMARKET_BASE_URL: `${origin}/amplemarket`, AMPLEMARKET_API_KEY: "sandbox-key" }),
+  },
+};
+
 /**
  * Amplemarket "Add Leads to a List": up to 10,000 leads of one type per request, 60,000
  * per list. The 202 answer only counts, so a batch is `added` when all were added,
@@ -40,24 +55,32 @@ type Lead = Record<string, unknown>;
  * leaves leads out (then they are `failed`, code `list_full`).
  */
 export const amplemarket: DriverSpec = {
-  name: DRIVER_NAME,
-  provider: "amplemarket",
+  name: "amplemarket",
   summary: "Add leads to an Amplemarket lead list",
   endpoint: "POST {base}/lead-lists/{id}/leads",
   maxBatch: 10_000,
   rowIs: "a lead object (linkedin_url, email, title, company_name, company_domain and any other columns)",
+  targetIs: "the lead list id",
   keyColumn: { candidates: ["linkedin_url", "email", "title"], keyName: "email", required: false },
+  options: [
+    {
+      flags: "--type <type>",
+      description: "lead type (default: inferred from the columns: linkedin_url, else email, else title + company)",
+      choices: LEAD_TYPES,
+    },
+  ],
+  provider: AMPLEMARKET,
+  sandbox: [amplemarketRoute],
   looksLikeKey: (cell) => isEmail(cell) || isLinkedInProfile(cell),
-  create: ({ target, columns, keyColumn, sample, options }) => {
+  create: ({ columns, keyColumn, sample, options, target }) => {
     // A key column that is none of the API's fields (named with --column, or a file's only
     // column) holds the identifying field of the type; so does the only column of any file.
     const keyAlias = knownField(keyColumn) === undefined ? keyColumn : undefined;
-    const type = leadType(columns, options, sample, keyAlias);
+    const type = leadType(columns, options.type as LeadType | undefined, sample, keyAlias);
     const standsIn = keyAlias ?? (columns.length === 1 ? columns[0] : undefined);
     return {
-      name: DRIVER_NAME,
-      maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
+      keyField: `type=${type}`,
       check: (record, access) => checkLead(type, access.values(record), standsIn),
       request: (rows) => ({
         path: `/lead-lists/${encodeURIComponent(target)}/leads`,
@@ -93,14 +116,22 @@ function typesServed(columns: readonly string[]): LeadType[] {
  * by what the first one is; columns by a `linkedin_url` column, else `email`, else `title`
  * and a company column; else by the name of the key column (`LinkedIn`, `Work Email`).
  */
-function leadType(columns: readonly string[], options: DriverOptions, sample: Record<string, unknown> | undefined, keyAlias: string | undefined): LeadType {
-  if (columns.length === 0) return (options.type as LeadType | undefined) ?? "email"; // an empty input: nothing will be sent
+function leadType(
+  columns: readonly string[],
+  given: LeadType | undefined,
+  sample: Record<string, unknown> | undefined,
+  keyAlias: string | undefined,
+): LeadType {
+  if (columns.length === 0) return given ?? "email"; // an empty input: nothing will be sent
   const served = typesServed(columns);
-  if (options.type !== undefined) {
-    const type = options.type as LeadType;
+  if (given !== undefined) {
+    const type = given;
     // The only column, or one named with --column, holds the identifying field under any name.
     if (!served.includes(type) && keyAlias === undefined && columns.length > 1) {
-      throw new UsageError(`--type ${type} needs ${NEEDS[type]} among the columns (or the column named with --column); the columns found are: ${columns.join(", ")}`, "key_column_missing");
+      throw new UsageError(
+        `--type ${type} needs ${NEEDS[type]} among the columns (or the column named with --column); the columns found are: ${columns.join(", ")}`,
+        "key_column_missing",
+      );
     }
     return type;
   }
@@ -158,7 +189,7 @@ function checkLead(type: LeadType, values: Record<string, unknown>, standsIn: st
     if (company === "") return invalid(key, "missing_company", "the lead has neither company_name nor company_domain");
     identity = `tc:${text("title").toLowerCase()}|${company.toLowerCase()}`;
   }
-  return { ok: true, key, identity, item: JSON.stringify(lead), match: identity };
+  return { ok: true, key, identity, item: JSON.stringify(lead) };
 }
 
 function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
@@ -171,7 +202,11 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
     }
     if (count === total) return { kind: "settled", outcomes: rows.map(() => ({ status: "added" })), roomLeft: true };
     if (count === 0) return { kind: "settled", outcomes: rows.map(() => ({ status: "already_present" })) };
-    const partial = { status: "added_or_present", code: "counts_only", message: `${count} of ${total} leads in this request were added; Amplemarket does not say which` } as const;
+    const partial = {
+      status: "added_or_present",
+      code: "counts_only",
+      message: `${count} of ${total} leads in this request were added; Amplemarket does not say which`,
+    } as const;
     return { kind: "settled", outcomes: rows.map(() => partial), provisional: true, roomLeft: true };
   }
   const error = describeError(answer);
@@ -188,8 +223,6 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
     if (envelope?._errors.some((item) => item.source?.pointer === "/type") === true) return { kind: "stop", ...error };
     return { kind: "split", ...error };
   }
-  // The only 409 Amplemarket documents is the list's cap.
-  if (isRunLevel(answer.status)) return { kind: "stop", ...error, ...(answer.status === 409 ? { listFull: true } : {}) };
   return { kind: "fail", ...error };
 }
 

@@ -1,5 +1,5 @@
 import type * as z from "zod/mini";
-import type { HttpAnswer } from "../http/client.js";
+import type { HttpAnswer } from "../http/answer.js";
 import { parseJson } from "../json.js";
 import type { ProviderError } from "./types.js";
 

@@ -1,11 +1,14 @@
 import * as z from "zod/mini";
-import type { HttpAnswer } from "../http/client.js";
+import { oauth2Auth } from "../auth/oauth2.js";
+import { wsseAuth } from "../auth/wsse.js";
+import { UsageError } from "../errors.js";
+import type { HttpAnswer } from "../http/answer.js";
+import { checkedUrl } from "../http/url.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isEmail, normaliseEmail } from "../rows/normalise.js";
-import { httpError, isRunLevel, parseBody, unexpectedAnswer } from "./answer.js";
-import type { BatchVerdict, DriverSpec, ProviderError, RowCheck, RowOutcome, SentRow } from "./types.js";
-
-export const DRIVER_NAME = "emarsys";
+import { emarsysRoutes, tokenRoute } from "../sandbox/emarsys.js";
+import { httpError, parseBody, unexpectedAnswer } from "./answer.js";
+import type { BatchVerdict, DriverSpec, ProviderError, ProviderSpec, RowCheck, RowOutcome, SentRow } from "./types.js";
 
 /** Emarsys's field id for email: keys of that field are checked as emails. */
 const EMAIL_FIELD_ID = "3";
@@ -27,6 +30,53 @@ const added = z.object({
   errors: z.optional(rowErrors),
 });
 
+const DEFAULT_TOKEN_URL = "https://auth.emarsys.net/oauth2/token";
+
+/** Emarsys: OAuth2 client credentials on v3, or WSSE (being retired) on v2. */
+export const EMARSYS: ProviderSpec = {
+  name: "emarsys",
+  label: "Emarsys",
+  baseUrlEnv: "EMARSYS_BASE_URL",
+  defaultBaseUrl: "https://api.emarsys.net/api/v3",
+  credentials: [
+    {
+      variables: ["EMARSYS_CLIENT_ID", "EMARSYS_CLIENT_SECRET"],
+      settings: [{ name: "EMARSYS_TOKEN_URL", default: DEFAULT_TOKEN_URL }],
+      check: (values) => void checkedUrl(values.EMARSYS_TOKEN_URL ?? "", "EMARSYS_TOKEN_URL"),
+      create: (values, { timeoutMs, redactor }) =>
+        oauth2Auth({
+          tokenUrl: values.EMARSYS_TOKEN_URL ?? DEFAULT_TOKEN_URL,
+          clientId: values.EMARSYS_CLIENT_ID ?? "",
+          clientSecret: values.EMARSYS_CLIENT_SECRET ?? "",
+          timeoutMs,
+          redactor,
+        }),
+    },
+    {
+      variables: ["EMARSYS_USERNAME", "EMARSYS_SECRET"],
+      defaultBaseUrl: "https://api.emarsys.net/api/v2",
+      // The X-WSSE header quotes the user name and has no escape for a quote.
+      check: (values) => {
+        if (values.EMARSYS_USERNAME?.includes('"') === true) throw new UsageError('EMARSYS_USERNAME cannot hold a double quote (")', "bad_credentials");
+      },
+      create: (values, { redactor }) => wsseAuth(values.EMARSYS_USERNAME ?? "", values.EMARSYS_SECRET ?? "", redactor),
+    },
+  ],
+  // X-RateLimit-Limit counts requests per minute.
+  rateLimit: { limitWindowMs: 60_000 },
+  sandbox: {
+    prefix: "/emarsys/api/v3",
+    limitStyle: "headers",
+    routes: [tokenRoute],
+    env: (origin) => ({
+      EMARSYS_BASE_URL: `${origin}/emarsys/api/v3`,
+      EMARSYS_TOKEN_URL: `${origin}/emarsys/oauth2/token`,
+      EMARSYS_CLIENT_ID: "sandbox-client",
+      EMARSYS_CLIENT_SECRET: "sandbox-secret",
+    }),
+  },
+};
+
 /**
  * Emarsys "Add contacts to a contact list": up to 10,000 external ids per request, under
  * `key_id` (the field that identifies contacts; omitted, the internal id). Ids the answer
@@ -34,13 +84,23 @@ const added = z.object({
  * `inserted_contacts` accounts for all of them, `added_or_present` otherwise.
  */
 export const emarsys: DriverSpec = {
-  name: DRIVER_NAME,
-  provider: "emarsys",
+  name: "emarsys",
   summary: "Add contacts to an Emarsys contact list",
   endpoint: "POST {base}/contactlist/{id}/add",
   maxBatch: 10_000,
   rowIs: "an external id value (in JSON, a list of values for a multichoice field)",
+  targetIs: "the contact list id",
   keyColumn: { candidates: ["external_id", "id", "email"], keyName: "external_id" },
+  options: [
+    {
+      flags: "--key-id <id>",
+      description: "the field that identifies contacts: a field id (3 is email), id or uid (default: the internal id, or 3 for a key column named email)",
+      schema: z.string().check(z.regex(/^(\d+|id|uid)$/)),
+      expected: "a field id (digits), id or uid",
+    },
+  ],
+  provider: EMARSYS,
+  sandbox: emarsysRoutes,
   looksLikeKey: (cell) => isEmail(cell) || /^\d+$/.test(cell.trim()),
   create: ({ target, options, keyColumn }) => {
     // Emails sent without key_id would be read as internal ids: an email column means field 3.
@@ -49,9 +109,8 @@ export const emarsys: DriverSpec = {
     const emailKeys = field === EMAIL_FIELD_ID;
     const keyId = field === undefined ? "" : `"key_id":${JSON.stringify(field)},`;
     return {
-      name: DRIVER_NAME,
-      maxBatch: 10_000,
       maxBatchBytes: 5_000_000,
+      keyField: field === undefined ? "" : `key_id=${field}`,
       check: (record, access) => checkExternalId(access.key(record), emailKeys),
       request: (rows) => ({
         path: `/contactlist/${encodeURIComponent(target)}/add`,
@@ -69,10 +128,10 @@ function checkExternalId(value: unknown, emailKeys: boolean): RowCheck {
   if (value === undefined || value === null || (typeof value === "string" && value.trim() === "") || (Array.isArray(value) && value.length === 0)) {
     return { ok: false, key, code: "missing_key", message: "the row has no external id" };
   }
-  if (typeof value === "number" && Number.isFinite(value)) return { ok: true, key, identity: key, item: key, match: key };
+  if (typeof value === "number" && Number.isFinite(value)) return { ok: true, key, identity: key, item: key };
   if (Array.isArray(value) && value.every((choice) => typeof choice === "string" || (typeof choice === "number" && Number.isFinite(choice)))) {
     const item = JSON.stringify(value);
-    return { ok: true, key, identity: item, item, match: item };
+    return { ok: true, key, identity: item, item };
   }
   if (typeof value !== "string") {
     return { ok: false, key, code: "invalid_key", message: "an external id must be text, a number, or a list of them (multichoice)" };
@@ -81,7 +140,7 @@ function checkExternalId(value: unknown, emailKeys: boolean): RowCheck {
   if (emailKeys && !isEmail(id)) return { ok: false, key, code: "invalid_email", message: `${quoted(key)} is not an email address` };
   // Emails compare case-insensitively, also when the answer names one in `errors`.
   const identity = id.includes("@") ? normaliseEmail(id) : id;
-  return { ok: true, key, identity, item: JSON.stringify(id), match: identity };
+  return { ok: true, key, identity, item: JSON.stringify(id) };
 }
 
 function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
@@ -102,7 +161,6 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
     return { kind: "settled", outcomes: rows.map((_, i) => (rejected.has(i) ? { status: "rejected", ...rejected.get(i) } : outcome)) };
   }
   const error = describeError(answer);
-  if (isRunLevel(answer.status)) return { kind: "stop", ...error };
   if (answer.status !== 400 || reply === undefined) return { kind: "fail", ...error };
   switch (reply.replyCode) {
     case 3004: // invalid contact list id
@@ -121,7 +179,7 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
 function namedRows(errors: z.infer<typeof rowErrors> | undefined, rows: readonly SentRow[]): Map<number, ProviderError> | undefined {
   const rejected = new Map<number, ProviderError>();
   if (errors === undefined || Array.isArray(errors)) return rejected;
-  const index = new Map(rows.map((row, i) => [row.match, i]));
+  const index = new Map(rows.map((row, i) => [row.identity, i]));
   for (const [id, reasons] of Object.entries(errors)) {
     const at = index.get(id) ?? index.get(id.trim()) ?? (id.includes("@") ? index.get(normaliseEmail(id)) : undefined);
     if (at === undefined) return undefined;

@@ -1,10 +1,8 @@
 import * as z from "zod/mini";
-import { isUuid } from "../rows/uuid.js";
+import { campaignRoute } from "../sandbox/leadlex.js";
 import { parseBody, unexpectedAnswer } from "./answer.js";
-import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
+import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_DRIVER, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
 import type { DriverSpec } from "./types.js";
-
-export const DRIVER_NAME = "leadlex-campaign";
 
 const enrolled = z.object({
   data: z.object({
@@ -20,20 +18,19 @@ const enrolled = z.object({
  * exactly: named → `added`, the rest → `already_present`.
  */
 export const leadlexCampaign: DriverSpec = {
-  name: DRIVER_NAME,
-  provider: "leadlex",
+  ...LEADLEX_DRIVER,
+  name: "leadlex-campaign",
   summary: "Enroll contacts in a LeadLex campaign",
   endpoint: "POST {base}/v1/campaigns/{id}/contacts",
   maxBatch: 500,
-  rowIs: "a contact UUID",
-  keyColumn: LEADLEX_KEY_COLUMN,
-  looksLikeKey: (cell) => isUuid(cell.trim()),
+  targetIs: "the campaign id",
+  options: [{ flags: "--source <tag>", description: "free-form tag stored on each enrollment (e.g. import:csv-2026-04)" }],
+  sandbox: [campaignRoute],
   create: ({ target, options }) => {
     const source = options.source === undefined ? "" : `,"source":${JSON.stringify(options.source)}`;
     return {
-      name: DRIVER_NAME,
-      maxBatch: 500,
       maxBatchBytes: LEADLEX_MAX_BATCH_BYTES,
+      keyField: "",
       check: checkContactId,
       request: (rows) => ({
         path: `/v1/campaigns/${encodeURIComponent(target)}/contacts`,
@@ -44,7 +41,7 @@ export const leadlexCampaign: DriverSpec = {
         const body = parseBody(answer, enrolled);
         if (body === undefined) return { kind: "fail", ...unexpectedAnswer(answer, "the answer has no data.contact_ids") };
         const { added, skipped, contact_ids: ids } = body.data;
-        const sent = new Set(rows.map((row) => row.match));
+        const sent = new Set(rows.map((row) => row.identity));
         const named = new Set(ids.map((id) => id.toLowerCase()));
         const consistent = named.size === added && added + skipped === rows.length && [...named].every((id) => sent.has(id));
         if (!consistent) {
@@ -53,7 +50,7 @@ export const leadlexCampaign: DriverSpec = {
             ...unexpectedAnswer(answer, `the answer does not add up for ${rows.length} ids sent (added ${added}, skipped ${skipped}, ${ids.length} named)`),
           };
         }
-        return { kind: "settled", outcomes: rows.map((row) => ({ status: named.has(row.match) ? "added" : "already_present" })) };
+        return { kind: "settled", outcomes: rows.map((row) => ({ status: named.has(row.identity) ? "added" : "already_present" })) };
       },
       describeError: describeLeadLexError,
     };

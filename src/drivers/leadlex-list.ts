@@ -1,10 +1,8 @@
 import * as z from "zod/mini";
-import { isUuid } from "../rows/uuid.js";
+import { listRoute } from "../sandbox/leadlex.js";
 import { parseBody, unexpectedAnswer } from "./answer.js";
-import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_KEY_COLUMN, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
+import { checkContactId, contactIds, describeLeadLexError, interpretLeadLexError, LEADLEX_DRIVER, LEADLEX_MAX_BATCH_BYTES } from "./leadlex.js";
 import type { DriverSpec, RowOutcome } from "./types.js";
-
-export const DRIVER_NAME = "leadlex-list";
 
 const added = z.object({
   data: z.object({
@@ -20,18 +18,17 @@ const added = z.object({
  * `already_present` when none were, and `added_or_present` otherwise.
  */
 export const leadlexList: DriverSpec = {
-  name: DRIVER_NAME,
-  provider: "leadlex",
+  ...LEADLEX_DRIVER,
+  name: "leadlex-list",
   summary: "Add contacts to a LeadLex list",
   endpoint: "POST {base}/v1/lists/{id}/contacts",
   maxBatch: 100,
-  rowIs: "a contact UUID",
-  keyColumn: LEADLEX_KEY_COLUMN,
-  looksLikeKey: (cell) => isUuid(cell.trim()),
+  targetIs: "the list id",
+  options: [],
+  sandbox: [listRoute],
   create: ({ target }) => ({
-    name: DRIVER_NAME,
-    maxBatch: 100,
     maxBatchBytes: LEADLEX_MAX_BATCH_BYTES,
+    keyField: "",
     check: checkContactId,
     request: (rows) => ({
       path: `/v1/lists/${encodeURIComponent(target)}/contacts`,

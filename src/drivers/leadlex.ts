@@ -1,14 +1,36 @@
 import * as z from "zod/mini";
-import type { HttpAnswer } from "../http/client.js";
+import { bearerCredentials } from "../auth/bearer.js";
+import type { HttpAnswer } from "../http/answer.js";
 import type { InputRecord } from "../input/table.js";
 import type { RowAccess } from "../rows/columns.js";
 import { keyText, quoted } from "../rows/key-text.js";
 import { isUuid } from "../rows/uuid.js";
-import { httpError, isRunLevel, parseBody } from "./answer.js";
-import type { BatchVerdict, ProviderError, RowCheck, SentRow } from "./types.js";
+import { httpError, parseBody } from "./answer.js";
+import type { BatchVerdict, DriverSpec, ProviderError, ProviderSpec, RowCheck, SentRow } from "./types.js";
 
-/** What LeadLex's two endpoints share: UUID contact ids and one error envelope. */
-export const LEADLEX_KEY_COLUMN = { candidates: ["contact_id", "id", "uuid"], keyName: "contact_id" } as const;
+/** LeadLex: both endpoints share the key, the base URL, the limits and one error envelope. */
+export const LEADLEX: ProviderSpec = {
+  name: "leadlex",
+  label: "LeadLex",
+  baseUrlEnv: "LEADLEX_BASE_URL",
+  defaultBaseUrl: "https://data.leadlex.com/functions/v1/api-gateway",
+  credentials: [bearerCredentials("LEADLEX_API_KEY")],
+  // X-RateLimit-Limit counts requests per minute.
+  rateLimit: { limitWindowMs: 60_000 },
+  sandbox: {
+    prefix: "/leadlex",
+    limitStyle: "headers",
+    env: (origin) => ({ LEADLEX_BASE_URL: `${origin}/leadlex`, LEADLEX_API_KEY: "sandbox-key" }),
+  },
+};
+
+/** What the two LeadLex drivers declare alike. */
+export const LEADLEX_DRIVER = {
+  keyColumn: { candidates: ["contact_id", "id", "uuid"], keyName: "contact_id" },
+  rowIs: "a contact UUID",
+  provider: LEADLEX,
+  looksLikeKey: (cell: string): boolean => isUuid(cell.trim()),
+} satisfies Partial<DriverSpec>;
 
 /** LeadLex's own batch ceilings are small; this only guards against absurd bodies. */
 export const LEADLEX_MAX_BATCH_BYTES = 1_000_000;
@@ -31,8 +53,7 @@ export function checkContactId(record: InputRecord, access: RowAccess): RowCheck
   const id = key.trim();
   if (id === "") return { ok: false, key, code: "missing_key", message: "the row has no contact id" };
   if (typeof value !== "string" || !isUuid(id)) return { ok: false, key, code: "invalid_uuid", message: `${quoted(key)} is not a UUID` };
-  const normal = id.toLowerCase();
-  return { ok: true, key, identity: normal, item: id, match: normal };
+  return { ok: true, key, identity: id.toLowerCase(), item: id };
 }
 
 /** The `contact_ids` array of a request body; items are UUIDs, which need no escaping. */
@@ -48,18 +69,16 @@ export function describeLeadLexError(answer: HttpAnswer): ProviderError {
 
 /**
  * LeadLex error answers: a 400 naming `invalid_ids` rejects those rows (the rest are sent
- * again); a 400 without names is split to find them; run-level statuses (401, 403, 404
- * and their like) stop the run; any other status fails the batch.
+ * again); a 400 without names is split to find them; any other status fails the batch.
  */
 export function interpretLeadLexError(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
   const error = describeLeadLexError(answer);
-  if (isRunLevel(answer.status)) return { kind: "stop", ...error };
   if (answer.status !== 400) return { kind: "fail", ...error };
   const named = parseBody(answer, errorEnvelope)?.error.details?.invalid_ids ?? [];
   const wanted = new Set(named.map((id) => keyText(id).trim().toLowerCase()));
   const rejected = new Map<number, ProviderError>();
   rows.forEach((row, i) => {
-    if (wanted.has(row.match)) rejected.set(i, error);
+    if (wanted.has(row.identity)) rejected.set(i, error);
   });
   return rejected.size > 0 ? { kind: "reject_rows", rejected } : { kind: "split", ...error };
 }

@@ -13,21 +13,25 @@ interface ApiError {
 }
 
 /** Amplemarket "Add Leads to a List", with its validation, duplicate handling, list cap and error envelope. */
-export const amplemarketRoutes: readonly SandboxRoute[] = [
-  {
-    name: "amplemarket",
-    provider: "amplemarket",
-    pattern: /^\/amplemarket\/lead-lists\/([^/]+)\/leads$/,
-    authenticate: (request) => {
-      const token = bearerToken(request.headers);
-      return token === undefined || rules.invalidToken(token) ? errors(401, [{ code: "unauthorized", title: "Unauthorized", detail: "Invalid API key." }]) : undefined;
-    },
-    handle: addLeads,
-    rateLimited: () => errors(429, [{ code: "rate_limited", title: "Too Many Requests", detail: "Rate limit exceeded." }]),
-    serverError: (status, detail) =>
-      errors(status, [status === 503 ? { code: "service_unavailable", title: "Service Unavailable", detail } : { code: "internal_server_error", title: "Internal Server Error", detail }]),
+export const amplemarketRoute: SandboxRoute = {
+  name: "amplemarket",
+  provider: "amplemarket",
+  pattern: /^\/amplemarket\/lead-lists\/([^/]+)\/leads$/,
+  authenticate: (request) => {
+    const token = bearerToken(request.headers);
+    return token === undefined || rules.invalidToken(token)
+      ? errors(401, [{ code: "unauthorized", title: "Unauthorized", detail: "Invalid API key." }])
+      : undefined;
   },
-];
+  handle: addLeads,
+  rateLimited: () => errors(429, [{ code: "rate_limited", title: "Too Many Requests", detail: "Rate limit exceeded." }]),
+  serverError: (status, detail) =>
+    errors(status, [
+      status === 503
+        ? { code: "service_unavailable", title: "Service Unavailable", detail }
+        : { code: "internal_server_error", title: "Internal Server Error", detail },
+    ]),
+};
 
 function addLeads(request: SandboxRequest, context: RouteContext): SandboxAnswer {
   const target = decodeURIComponent(request.params[0] ?? "");
@@ -86,7 +90,14 @@ function leadIdentity(type: string, lead: Record<string, unknown>): string {
 }
 
 function listFull(cap: number): SandboxAnswer {
-  return errors(409, [{ code: "conflict", title: "Conflict", detail: `The maximum of ${cap.toLocaleString("en-US")} leads per list has been reached.`, source: { pointer: "/leads" } }]);
+  return errors(409, [
+    {
+      code: "conflict",
+      title: "Conflict",
+      detail: `The maximum of ${cap.toLocaleString("en-US")} leads per list has been reached.`,
+      source: { pointer: "/leads" },
+    },
+  ]);
 }
 
 function missing(pointer: string, field: string): ApiError {

@@ -8,16 +8,18 @@ export const SANDBOX_WSSE_SECRET = "sandbox-secret";
 const WSSE_MAX_AGE_MS = 5 * 60_000;
 const MAX_IDS = 10_000;
 
-/** Emarsys: the OAuth2 token endpoint, and "add contacts to a contact list" under WSSE (v2) and OAuth2 (v3). */
+/** The Emarsys OAuth2 token endpoint; on its own host, so outside the API's rate limits. */
+export const tokenRoute: SandboxRoute = {
+  name: "emarsys-token",
+  provider: "emarsys",
+  pattern: /^\/emarsys\/oauth2\/token$/,
+  authenticate: () => undefined,
+  handle: issueToken,
+  serverError: (status, message) => ({ status, body: { error: "server_error", error_description: message } }),
+};
+
+/** Emarsys "add contacts to a contact list", under OAuth2 (v3) and WSSE (v2). */
 export const emarsysRoutes: readonly SandboxRoute[] = [
-  {
-    name: "emarsys-token",
-    provider: "emarsys",
-    pattern: /^\/emarsys\/oauth2\/token$/,
-    authenticate: () => undefined,
-    handle: issueToken,
-    serverError: (status, message) => ({ status, body: { error: "server_error", error_description: message } }),
-  },
   {
     name: "emarsys",
     provider: "emarsys",

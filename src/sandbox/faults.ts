@@ -31,10 +31,10 @@ export interface FaultOptions {
  * that sends the same requests in the same order meets the same faults.
  */
 export class FaultPlan {
-  private state: number;
+  private readonly random: () => number;
 
   constructor(private readonly options: FaultOptions) {
-    this.state = options.seed >>> 0;
+    this.random = seededRandom(options.seed);
   }
 
   next(): FaultKind | undefined {
@@ -42,19 +42,25 @@ export class FaultPlan {
     if (this.random() >= this.options.rate) return undefined;
     return this.options.kinds[Math.floor(this.random() * this.options.kinds.length)];
   }
+}
 
-  /** mulberry32 */
-  private random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+/** A seeded sequence of numbers in [0, 1) (mulberry32), so that a rehearsal can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  };
 }
 
 export function parseFaultKinds(text: string): FaultKind[] {
-  const kinds = text.split(",").map((kind) => kind.trim()).filter((kind) => kind !== "");
+  const kinds = text
+    .split(",")
+    .map((kind) => kind.trim())
+    .filter((kind) => kind !== "");
   const unknown = kinds.find((kind) => !(FAULT_KINDS as readonly string[]).includes(kind));
   if (unknown !== undefined) throw new Error(`unknown fault kind "${unknown}": expected some of ${FAULT_KINDS.join(", ")}`);
   return kinds as FaultKind[];

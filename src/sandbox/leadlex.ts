@@ -2,28 +2,6 @@ import { isUuid } from "../rows/uuid.js";
 import { bearerToken, type RouteContext, type SandboxAnswer, type SandboxRequest, type SandboxRoute } from "./route.js";
 import { rules } from "./rules.js";
 
-/** The LeadLex endpoints, with the documented limits, duplicate handling and error envelope. */
-export const leadlexRoutes: readonly SandboxRoute[] = [
-  {
-    name: "leadlex-list",
-    provider: "leadlex",
-    pattern: /^\/leadlex\/v1\/lists\/([^/]+)\/contacts$/,
-    authenticate,
-    handle: (request, context) => addContacts(request, context, LIST),
-    rateLimited,
-    serverError,
-  },
-  {
-    name: "leadlex-campaign",
-    provider: "leadlex",
-    pattern: /^\/leadlex\/v1\/campaigns\/([^/]+)\/contacts$/,
-    authenticate,
-    handle: (request, context) => addContacts(request, context, CAMPAIGN),
-    rateLimited,
-    serverError,
-  },
-];
-
 interface Endpoint {
   collection: string;
   max: number;
@@ -53,6 +31,28 @@ const CAMPAIGN: Endpoint = {
   empty: ["missing_required_field", "contact_ids missing or empty"],
   tooMany: ["too_many_contacts", "More than 500 contacts in a single request"],
   answer: (_, added, skipped) => ({ data: { added: added.length, skipped, contact_ids: added } }),
+};
+
+/** LeadLex "Add Contacts to List", with the documented limit, duplicate handling and error envelope. */
+export const listRoute: SandboxRoute = {
+  name: "leadlex-list",
+  provider: "leadlex",
+  pattern: /^\/leadlex\/v1\/lists\/([^/]+)\/contacts$/,
+  authenticate,
+  handle: (request, context) => addContacts(request, context, LIST),
+  rateLimited,
+  serverError,
+};
+
+/** LeadLex "Add Contacts to Campaign". */
+export const campaignRoute: SandboxRoute = {
+  name: "leadlex-campaign",
+  provider: "leadlex",
+  pattern: /^\/leadlex\/v1\/campaigns\/([^/]+)\/contacts$/,
+  authenticate,
+  handle: (request, context) => addContacts(request, context, CAMPAIGN),
+  rateLimited,
+  serverError,
 };
 
 function rateLimited(): SandboxAnswer {

@@ -57,7 +57,7 @@ export class RateLimiter {
       this.today++;
     }
     if (!Number.isFinite(left)) return { refused, headers: {} };
-    return { refused, headers: this.headers(refused, byQuota ? dailyQuota ?? 0 : limit ?? 0, Math.max(0, left - (refused ? 0 : 1)), resetAt, now) };
+    return { refused, headers: this.headers(refused, byQuota ? (dailyQuota ?? 0) : (limit ?? 0), Math.max(0, left - (refused ? 0 : 1)), resetAt, now) };
   }
 
   newDay(): void {

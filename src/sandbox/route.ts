@@ -28,7 +28,8 @@ export interface RouteContext {
 export interface SandboxRoute {
   /** Endpoint name, used as the prefix of collection names in stats (e.g. `leadlex-list`). */
   readonly name: string;
-  readonly provider: "leadlex" | "emarsys" | "amplemarket";
+  /** The provider's name: routes of one provider share its rate limits. */
+  readonly provider: string;
   /** Matched against the request path (which includes the provider's prefix). */
   readonly pattern: RegExp;
   /** The answer to a request without valid credentials, or undefined when they are fine. */

@@ -1,4 +1,7 @@
+import type { DriverSpec } from "../drivers/types.js";
+import { handleSignalsFromHere } from "../early-signals.js";
 import { describeError, UsageError } from "../errors.js";
+import type { RunIo } from "../run.js";
 import { parseFaultKinds } from "./faults.js";
 import { parseRate, type RateLimitStyle } from "./rate-limit.js";
 import { type SandboxOptions, startSandbox } from "./server.js";
@@ -6,26 +9,27 @@ import { type SandboxOptions, startSandbox } from "./server.js";
 type Options = Record<string, string | boolean | undefined>;
 
 /** `addlist sandbox`: serves until SIGINT/SIGTERM. */
-export async function serveSandbox(options: Options): Promise<number> {
-  const settings = sandboxOptions(options);
+export async function serveSandbox(options: Options, drivers: readonly DriverSpec[], io: RunIo): Promise<number> {
+  const settings = { ...sandboxOptions(options), drivers };
   const port = settings.port ?? 0;
   const sandbox = await startSandbox(settings).catch((error: unknown) => {
-    throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, "sandbox_listen");
+    throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${describeError(error)}`, "sandbox_listen");
   });
-  process.stdout.write(
+  const exports = Object.entries(sandbox.env()).map(([name, value]) => `  export ${name}=${value}`);
+  io.stdout.write(
     [
       `addlist sandbox listening on ${sandbox.origin}`,
-      `  LEADLEX_BASE_URL=${sandbox.baseUrl("leadlex")}`,
-      `  EMARSYS_BASE_URL=${sandbox.baseUrl("emarsys")}  (WSSE: ${sandbox.origin}/emarsys/api/v2)`,
-      `  EMARSYS_TOKEN_URL=${sandbox.tokenUrl}`,
-      `  AMPLEMARKET_BASE_URL=${sandbox.baseUrl("amplemarket")}`,
-      `  stats: ${sandbox.origin}/_sandbox/stats`,
+      "To send to it, set (fake credentials: the sandbox takes any key, except one starting with invalid):",
+      ...exports,
+      `Emarsys WSSE instead: EMARSYS_BASE_URL=${sandbox.origin}/emarsys/api/v2 with any EMARSYS_USERNAME and EMARSYS_SECRET=sandbox-secret`,
+      `What it holds: ${sandbox.origin}/_sandbox/stats`,
       "",
     ].join("\n"),
   );
   if (settings.faults !== undefined || settings.rateLimit !== undefined || settings.latencyMs !== undefined) {
-    process.stdout.write(`  misbehaving on purpose: ${describeMisbehaviour(settings)}\n`);
+    io.stdout.write(`misbehaving on purpose: ${describeMisbehaviour(settings)}\n`);
   }
+  handleSignalsFromHere();
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once("SIGINT", stop);
@@ -57,11 +61,13 @@ function sandboxOptions(options: Options): SandboxOptions {
   const dailyQuota = options.dailyQuota === undefined ? undefined : whole("daily-quota", options.dailyQuota);
   const style = options.rateLimitStyle === "provider" || options.rateLimitStyle === undefined ? undefined : (options.rateLimitStyle as RateLimitStyle);
   const latencyMs = whole("latency", options.latency ?? 0);
+  const latencyJitterMs = whole("latency-jitter", options.latencyJitter ?? 0);
   const seed = whole("seed", options.seed ?? 1);
   return {
     port: whole("port", options.port ?? 4010, 65535),
     listCap: whole("list-cap", options.listCap ?? 60_000),
     ...(latencyMs > 0 ? { latencyMs } : {}),
+    ...(latencyJitterMs > 0 ? { latencyJitterMs, seed } : {}),
     ...(faultRate > 0 ? { faults: { rate: faultRate, kinds, seed } } : {}),
     ...(window !== undefined || dailyQuota !== undefined ? { rateLimit: { ...window, dailyQuota, style } } : {}),
   };
@@ -70,6 +76,7 @@ function sandboxOptions(options: Options): SandboxOptions {
 function describeMisbehaviour(settings: SandboxOptions): string {
   const parts: string[] = [];
   if (settings.latencyMs !== undefined) parts.push(`${settings.latencyMs} ms latency`);
+  if (settings.latencyJitterMs !== undefined) parts.push(`up to ${settings.latencyJitterMs} ms more at random`);
   if (settings.faults !== undefined) parts.push(`${settings.faults.rate * 100}% faults (${settings.faults.kinds.join(", ")}; seed ${settings.faults.seed})`);
   const limit = settings.rateLimit;
   if (limit?.limit !== undefined && limit.windowMs !== undefined) parts.push(`${limit.limit} requests per ${limit.windowMs === 1000 ? "second" : "minute"}`);

@@ -1,20 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ProviderName } from "../drivers/types.js";
+import { DRIVERS, providersOf } from "../drivers/registry.js";
+import type { DriverSpec } from "../drivers/types.js";
 import { parseJson } from "../json.js";
-import { amplemarketRoutes } from "./amplemarket.js";
-import { emarsysRoutes } from "./emarsys.js";
-import { type FaultOptions, FaultPlan } from "./faults.js";
-import { leadlexRoutes } from "./leadlex.js";
+import { type FaultKind, type FaultOptions, FaultPlan, seededRandom } from "./faults.js";
 import { type Admission, type RateLimitOptions, RateLimiter, type RateLimitStyle } from "./rate-limit.js";
 import type { RouteContext, SandboxAnswer, SandboxRequest, SandboxRoute } from "./route.js";
 import { SandboxState } from "./state.js";
 
 export interface SandboxOptions {
+  /** The drivers whose endpoints it serves (default: every registered driver). */
+  drivers?: readonly DriverSpec[];
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Every answer is sent this long after its request arrived (processing included). */
   latencyMs?: number;
+  /** A random extra delay of up to this long per answer (seeded by `seed`), so answers overtake each other. */
+  latencyJitterMs?: number;
+  /** Seeds the jitter (faults have their own seed). */
+  seed?: number;
   /** Amplemarket's leads-per-list cap. */
   listCap?: number;
   /** Lifetime of Emarsys OAuth2 tokens (default one hour). */
@@ -29,8 +33,10 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   readonly origin: string;
   readonly state: SandboxState;
-  /** The base URL a driver of this provider should use. */
-  baseUrl(provider: ProviderName): string;
+  /** The base URL a driver of this provider (by name) should use. */
+  baseUrl(provider: string): string;
+  /** The environment that points every provider's drivers here, with obviously fake credentials. */
+  env(): Record<string, string>;
   /** The Emarsys OAuth2 token endpoint. */
   readonly tokenUrl: string;
   /** Starts a new day for the daily quotas, as midnight UTC would. */
@@ -38,17 +44,16 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly SandboxRoute[] = [...leadlexRoutes, ...emarsysRoutes, ...amplemarketRoutes];
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const PREFIX: Record<ProviderName, string> = { leadlex: "/leadlex", emarsys: "/emarsys/api/v3", amplemarket: "/amplemarket" };
-/** How each provider tells clients about its limits. */
-const PROVIDER_STYLE: Record<ProviderName, RateLimitStyle> = { leadlex: "headers", emarsys: "headers", amplemarket: "retry-after" };
 
 interface Misbehaviour {
-  limiters: Record<ProviderName, RateLimiter>;
+  /** One limiter per provider: its endpoints share its limits. */
+  limiters: Map<string, RateLimiter>;
   faults: FaultPlan | undefined;
   /** Answers held back on purpose ("hang"), ended when the sandbox closes. */
   hanging: Set<ServerResponse>;
+  /** How long the next answer waits after its request arrived. */
+  delayMs(): number;
 }
 
 /**
@@ -59,14 +64,19 @@ interface Misbehaviour {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const state = new SandboxState();
   const context: RouteContext = { state, listCap: options.listCap ?? 60_000, tokenTtlSeconds: options.tokenTtlSeconds ?? 3600 };
-  const limiter = (provider: ProviderName): RateLimiter => new RateLimiter({ ...options.rateLimit, style: options.rateLimit?.style ?? PROVIDER_STYLE[provider] });
+  const drivers = options.drivers ?? DRIVERS;
+  const providers = providersOf(drivers);
+  // Each driver brings its endpoint; each provider the routes it shares (a token endpoint).
+  const routes = [...drivers.flatMap((driver) => driver.sandbox), ...providers.flatMap((provider) => provider.sandbox.routes ?? [])];
+  const limiter = (style: RateLimitStyle): RateLimiter => new RateLimiter({ ...options.rateLimit, style: options.rateLimit?.style ?? style });
   const misbehaviour: Misbehaviour = {
-    limiters: { leadlex: limiter("leadlex"), emarsys: limiter("emarsys"), amplemarket: limiter("amplemarket") },
+    limiters: new Map(providers.map((provider) => [provider.name, limiter(provider.sandbox.limitStyle)])),
     faults: options.faults === undefined ? undefined : new FaultPlan(options.faults),
     hanging: new Set(),
+    delayMs: answerDelay(options),
   };
   const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
-    serve(request, response, context, options, misbehaviour).catch((error: unknown) => {
+    serve(request, response, routes, context, options, misbehaviour).catch((error: unknown) => {
       if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
     });
   });
@@ -79,10 +89,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   return {
     origin,
     state,
-    baseUrl: (provider) => origin + PREFIX[provider],
+    baseUrl: (name) => origin + (providers.find((provider) => provider.name === name)?.sandbox.prefix ?? `/${name}`),
+    env: () => Object.assign({}, ...providers.map((provider) => provider.sandbox.env(origin))) as Record<string, string>,
     tokenUrl: `${origin}/emarsys/oauth2/token`,
     newDay: () => {
-      for (const each of Object.values(misbehaviour.limiters)) each.newDay();
+      for (const each of misbehaviour.limiters.values()) each.newDay();
     },
     close: () =>
       new Promise((resolve) => {
@@ -93,68 +104,117 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, context: RouteContext, options: SandboxOptions, misbehaviour: Misbehaviour): Promise<void> {
+async function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: readonly SandboxRoute[],
+  context: RouteContext,
+  options: SandboxOptions,
+  misbehaviour: Misbehaviour,
+): Promise<void> {
   const arrived = Date.now();
   const path = (request.url ?? "/").split("?")[0] ?? "/";
-  if (request.method === "GET" && path === "/_sandbox/stats") return send(response, { status: 200, body: context.state.stats() });
-  if (request.method === "POST" && path === "/_sandbox/new-day") {
-    for (const limiter of Object.values(misbehaviour.limiters)) limiter.newDay();
-    return send(response, { status: 200, body: { ok: true } });
-  }
-  const received = /^\/_sandbox\/received\/(.+)$/.exec(path);
-  if (request.method === "GET" && received !== null) {
-    return send(response, { status: 200, body: context.state.receivedCounts(decodeURIComponent(received[1] ?? "")) });
-  }
-  const match = findRoute(path);
+  if (serveAdmin(request, response, path, context, misbehaviour)) return;
+  const match = findRoute(routes, path);
   if (match === undefined || request.method !== "POST") return send(response, { status: 404, body: { error: "no such endpoint in the addlist sandbox" } });
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
   const { route } = match;
-  const admission = route.rateLimited === undefined ? UNLIMITED : misbehaviour.limiters[route.provider].admit(Date.now());
+  const admission = route.rateLimited === undefined ? UNLIMITED : (misbehaviour.limiters.get(route.provider)?.admit(Date.now()) ?? UNLIMITED);
   const answer = (reply: SandboxAnswer): void => {
     context.state.noteAnswer(reply.status);
     const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
-    const wait = arrived + (options.latencyMs ?? 0) - Date.now();
+    const wait = arrived + misbehaviour.delayMs() - Date.now();
     if (wait > 0) setTimeout(reply_, wait);
     else reply_();
   };
   if (admission.refused && route.rateLimited !== undefined) return answer(route.rateLimited());
   const fault = misbehaviour.faults?.next();
   if (fault !== undefined) context.state.noteFault(fault);
-  switch (fault) {
-    case "reset-before":
-      return void request.socket.destroy();
-    case "hang":
-      misbehaviour.hanging.add(response);
-      response.on("close", () => misbehaviour.hanging.delete(response));
-      return;
-    case "500":
-      return answer(route.serverError(500, "Something went wrong."));
-    case "502":
-      return answer({ status: 502, body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>", headers: { "content-type": "text/html" } });
-    case "503":
-      return answer({ ...route.serverError(503, "Service temporarily unavailable"), headers: { "retry-after": "1" } });
-    case "not-json":
-      return answer({ status: 200, body: "<html><body>OK</body></html>", headers: { "content-type": "text/html" } });
-    case "wrong-shape":
-      return answer({ status: 200, body: { ok: true } });
-    case "redirect":
-      return answer({ status: 307, body: {}, headers: { location: options.redirectTo ?? "https://elsewhere.invalid/api" } });
-    case "huge-body":
-      context.state.noteAnswer(200);
-      return streamForever(response, HUGE_BODY_BYTES, 0);
-    case "slow-body":
-      context.state.noteAnswer(200);
-      return streamForever(response, 1024, 1000);
-  }
+  if (fault !== undefined && answerFault(fault, { request, response, route, answer, options, misbehaviour, context })) return;
   const sandboxRequest: SandboxRequest = { params: match.params, body: parseJson(rawBody), rawBody, headers: request.headers };
   const reply = route.authenticate(sandboxRequest, context) ?? route.handle(sandboxRequest, context);
   // Applied, but the answer never arrives: the client cannot know it worked.
-  if (fault === "reset-after") return void setTimeout(() => request.socket.destroy(), Math.max(0, arrived + (options.latencyMs ?? 0) - Date.now()));
+  if (fault === "reset-after") return void setTimeout(() => request.socket.destroy(), Math.max(0, arrived + misbehaviour.delayMs() - Date.now()));
   answer(fault === "overcount" ? { ...reply, body: overcount(reply.body) } : reply);
 }
 
 const UNLIMITED: Admission = { refused: false, headers: {} };
+
+/** `GET /_sandbox/stats`, `GET /_sandbox/received/<collection>`, `POST /_sandbox/new-day`; false for any other request. */
+function serveAdmin(request: IncomingMessage, response: ServerResponse, path: string, context: RouteContext, misbehaviour: Misbehaviour): boolean {
+  if (request.method === "GET" && path === "/_sandbox/stats") {
+    send(response, { status: 200, body: context.state.stats() });
+    return true;
+  }
+  if (request.method === "POST" && path === "/_sandbox/new-day") {
+    for (const limiter of misbehaviour.limiters.values()) limiter.newDay();
+    send(response, { status: 200, body: { ok: true } });
+    return true;
+  }
+  const received = /^\/_sandbox\/received\/(.+)$/.exec(path);
+  if (request.method !== "GET" || received === null) return false;
+  send(response, { status: 200, body: context.state.receivedCounts(decodeURIComponent(received[1] ?? "")) });
+  return true;
+}
+
+interface FaultScene {
+  request: IncomingMessage;
+  response: ServerResponse;
+  route: SandboxRoute;
+  answer(reply: SandboxAnswer): void;
+  options: SandboxOptions;
+  misbehaviour: Misbehaviour;
+  context: RouteContext;
+}
+
+/** Plays an injected fault that replaces the endpoint's own answer; false for faults that need it (reset-after, overcount). */
+function answerFault(fault: FaultKind, { request, response, route, answer, options, misbehaviour, context }: FaultScene): boolean {
+  switch (fault) {
+    case "reset-before":
+      request.socket.destroy();
+      return true;
+    case "hang":
+      misbehaviour.hanging.add(response);
+      response.on("close", () => misbehaviour.hanging.delete(response));
+      return true;
+    case "500":
+      answer(route.serverError(500, "Something went wrong."));
+      return true;
+    case "502":
+      answer({
+        status: 502,
+        body: "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        headers: { "content-type": "text/html" },
+      });
+      return true;
+    case "503":
+      answer({ ...route.serverError(503, "Service temporarily unavailable"), headers: { "retry-after": "1" } });
+      return true;
+    case "not-json":
+      answer({ status: 200, body: "<html><body>OK</body></html>", headers: { "content-type": "text/html" } });
+      return true;
+    case "wrong-shape":
+      answer({ status: 200, body: { ok: true } });
+      return true;
+    case "redirect":
+      answer({ status: 307, body: {}, headers: { location: options.redirectTo ?? "https://elsewhere.invalid/api" } });
+      return true;
+    case "huge-body":
+    case "slow-body":
+      context.state.noteAnswer(200);
+      streamForever(response, fault === "huge-body" ? HUGE_BODY_BYTES : 1024, fault === "huge-body" ? 0 : 1000);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function answerDelay(options: SandboxOptions): () => number {
+  const jitter = options.latencyJitterMs ?? 0;
+  const random = seededRandom(options.seed ?? 1);
+  return () => (options.latencyMs ?? 0) + (jitter > 0 ? Math.floor(random() * jitter) : 0);
+}
 const HUGE_BODY_BYTES = 1024 * 1024 * 1024;
 const COUNT_FIELDS = new Set(["added", "inserted_contacts", "total_added_to_lead_list"]);
 
@@ -162,7 +222,10 @@ const COUNT_FIELDS = new Set(["added", "inserted_contacts", "total_added_to_lead
 function overcount(body: unknown): unknown {
   if (Array.isArray(body) || typeof body !== "object" || body === null) return body;
   return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => [key, COUNT_FIELDS.has(key) ? (typeof value === "string" ? String(Number(value) + 1000) : Number(value) + 1000) : overcount(value)]),
+    Object.entries(body).map(([key, value]) => [
+      key,
+      COUNT_FIELDS.has(key) ? (typeof value === "string" ? String(Number(value) + 1000) : Number(value) + 1000) : overcount(value),
+    ]),
   );
 }
 
@@ -186,8 +249,8 @@ function streamForever(response: ServerResponse, total: number, everyMs: number)
   next();
 }
 
-function findRoute(path: string): { route: SandboxRoute; params: string[] } | undefined {
-  for (const route of ROUTES) {
+function findRoute(routes: readonly SandboxRoute[], path: string): { route: SandboxRoute; params: string[] } | undefined {
+  for (const route of routes) {
     const match = route.pattern.exec(path);
     if (match !== null) return { route, params: match.slice(1) };
   }

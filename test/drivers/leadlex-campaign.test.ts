@@ -13,7 +13,7 @@ driverContract(() => ({
   driver,
   goodRow: (i) => ({ key: uuid(i), values: {} }),
   badRow: { key: "cmp-123", values: {} },
-  allAdded: (rows) => answer(200, { data: { added: rows.length, skipped: 0, contact_ids: rows.map((row) => row.match) } }),
+  allAdded: (rows) => answer(200, { data: { added: rows.length, skipped: 0, contact_ids: rows.map((row) => row.identity) } }),
   notFound: recorded("leadlex", "campaign-not-found"),
   unauthorized: recorded("leadlex", "invalid-key"),
 }));
@@ -53,9 +53,11 @@ describe("leadlex-campaign", () => {
 
   it("maps the documented errors", () => {
     expect(driver.interpret(recorded("leadlex", "too-many-contacts"), rows(first, second))).toMatchObject({ kind: "split", code: "too_many_contacts" });
-    expect(driver.interpret(answer(400, { error: { code: "missing_required_field", message: "contact_ids missing or empty" } }), rows(first))).toMatchObject({ kind: "split" });
-    expect(driver.interpret(recorded("leadlex", "campaign-not-found"), rows(first))).toMatchObject({ kind: "stop", code: "campaign_not_found" });
-    expect(driver.interpret(recorded("leadlex", "forbidden"), rows(first))).toMatchObject({ kind: "stop", code: "insufficient_permissions" });
-    expect(driver.interpret(recorded("leadlex", "invalid-key"), rows(first))).toMatchObject({ kind: "stop", code: "invalid_key" });
+    expect(driver.interpret(answer(400, { error: { code: "missing_required_field", message: "contact_ids missing or empty" } }), rows(first))).toMatchObject({
+      kind: "split",
+    });
+    expect(driver.describeError(recorded("leadlex", "campaign-not-found"))).toMatchObject({ code: "campaign_not_found" });
+    expect(driver.describeError(recorded("leadlex", "forbidden"))).toMatchObject({ code: "insufficient_permissions" });
+    expect(driver.describeError(recorded("leadlex", "invalid-key"))).toMatchObject({ code: "invalid_key" });
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { HttpAnswer } from "../../src/http/client.js";
+import type { HttpAnswer } from "../../src/http/answer.js";
 
 /** A recorded provider answer from fixtures/answers/<provider>/<name>.json. */
 export function recorded(provider: string, name: string): HttpAnswer {

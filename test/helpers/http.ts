@@ -1,7 +1,11 @@
 import { request } from "undici";
 
 /** A plain POST to the sandbox, as a provider client would send it. */
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
   const answer = await request(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },

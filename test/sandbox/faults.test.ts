@@ -6,8 +6,14 @@ describe("sandbox: injected faults", () => {
   it("answers a 5xx in each provider's own error envelope", async () => {
     const box = await sandbox({ faults: { rate: 1, kinds: ["500"], seed: 1 } });
     const auth = { authorization: `Bearer ${FAKE_KEY}` };
-    expect(await post(`${box.baseUrl("leadlex")}/v1/lists/l/contacts`, {}, auth)).toMatchObject({ status: 500, body: { error: { code: "internal_server_error" } } });
-    expect(await post(`${box.baseUrl("emarsys")}/contactlist/1/add`, {}, auth)).toMatchObject({ status: 500, body: { replyCode: 1, replyText: "Something went wrong." } });
+    expect(await post(`${box.baseUrl("leadlex")}/v1/lists/l/contacts`, {}, auth)).toMatchObject({
+      status: 500,
+      body: { error: { code: "internal_server_error" } },
+    });
+    expect(await post(`${box.baseUrl("emarsys")}/contactlist/1/add`, {}, auth)).toMatchObject({
+      status: 500,
+      body: { replyCode: 1, replyText: "Something went wrong." },
+    });
     expect(await post(`${box.baseUrl("amplemarket")}/lead-lists/l/leads`, {}, auth)).toMatchObject({
       status: 500,
       body: { object: "error", _errors: [{ code: "internal_server_error", title: "Internal Server Error", detail: "Something went wrong." }] },

@@ -9,7 +9,10 @@ describe("sandbox: LeadLex lists", () => {
   it("adds contacts, skipping those already in the list, and counts what it received", async () => {
     const box = await sandbox();
     const url = `${box.baseUrl("leadlex")}/v1/lists/l1/contacts`;
-    expect(await post(url, { contact_ids: [uuid(1), uuid(2)] }, auth)).toMatchObject({ status: 200, body: { data: { added: 2, list_id: "l1", contact_count: 2 } } });
+    expect(await post(url, { contact_ids: [uuid(1), uuid(2)] }, auth)).toMatchObject({
+      status: 200,
+      body: { data: { added: 2, list_id: "l1", contact_count: 2 } },
+    });
     expect(await post(url, { contact_ids: [uuid(2), uuid(3), "00000000-0000-4000-8000-000000000000"] }, auth)).toMatchObject({
       status: 200,
       body: { data: { added: 1, contact_count: 3 } },
@@ -25,7 +28,10 @@ describe("sandbox: LeadLex lists", () => {
     expect(await post(list("l"), { contact_ids: [uuid(1)] })).toMatchObject({ status: 401, body: { error: { code: "invalid_key" } } });
     expect(await post(list("l"), { contact_ids: [uuid(1)] }, { authorization: "Bearer invalid-x" })).toMatchObject({ status: 401 });
     expect(await post(list("missing-1"), { contact_ids: [uuid(1)] }, auth)).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
-    expect(await post(list("forbidden-1"), { contact_ids: [uuid(1)] }, auth)).toMatchObject({ status: 403, body: { error: { code: "insufficient_permissions" } } });
+    expect(await post(list("forbidden-1"), { contact_ids: [uuid(1)] }, auth)).toMatchObject({
+      status: 403,
+      body: { error: { code: "insufficient_permissions" } },
+    });
     const tooMany = Array.from({ length: 101 }, (_, i) => uuid(i));
     expect(await post(list("l"), { contact_ids: tooMany }, auth)).toMatchObject({ status: 400, body: { error: { code: "validation_error" } } });
     expect(await post(list("l"), "{not json", auth)).toMatchObject({ status: 400, body: { error: { code: "validation_error" } } });
