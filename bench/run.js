@@ -51,7 +51,13 @@ try {
   const latencyInput = await uuidFile("latency.csv", SIZES.latency);
   const latencyRun = await withSandbox(["--latency", String(SIZES.latencyMs)], (origin) => addlist(origin, latencyInput, ["-p", "8"]));
   const idealMs = (Math.ceil(SIZES.latency / BATCH) / 8) * SIZES.latencyMs;
-  results.latency = { rows: SIZES.latency, latency_ms: SIZES.latencyMs, ideal_ms: round(idealMs), addlist_ms: round(latencyRun.wallMs), efficiency: round(idealMs / latencyRun.wallMs, 3) };
+  results.latency = {
+    rows: SIZES.latency,
+    latency_ms: SIZES.latencyMs,
+    ideal_ms: round(idealMs),
+    addlist_ms: round(latencyRun.wallMs),
+    efficiency: round(idealMs / latencyRun.wallMs, 3),
+  };
   log(`latency-bound: ideal ${round(idealMs)} ms, addlist ${round(latencyRun.wallMs)} ms`);
 
   // 3. Rate-limited: told by Retry-After, then the LeadLex way (X-RateLimit-* only).
@@ -102,7 +108,12 @@ function printTable(r) {
     ["latency-bound: ideal / actual", `${r.latency.efficiency} (${r.latency.ideal_ms} / ${r.latency.addlist_ms} ms)`, "≥ 0.90", r.latency.efficiency >= 0.9],
     ...["retry-after", "headers"].map((style) => {
       const x = r.rate_limited[style];
-      return [`rate-limited (${style}): use of limit, 429 share`, `${x.use_of_limit}, ${(x.share_429 * 100).toFixed(1)}%`, "≥ 0.90, ≤ 5%", x.use_of_limit >= 0.9 && x.share_429 <= 0.05];
+      return [
+        `rate-limited (${style}): use of limit, 429 share`,
+        `${x.use_of_limit}, ${(x.share_429 * 100).toFixed(1)}%`,
+        "≥ 0.90, ≤ 5%",
+        x.use_of_limit >= 0.9 && x.share_429 <= 0.05,
+      ];
     }),
     [`peak RSS at ${small.toLocaleString("en-US")} rows`, `${r.memory[small].peak_rss_mb} MB`, "≤ 128 MB", r.memory[small].peak_rss_mb <= 128],
     [`peak RSS at ${large.toLocaleString("en-US")} rows`, `${r.memory[large].peak_rss_mb} MB`, "≤ 256 MB", r.memory[large].peak_rss_mb <= 256],
@@ -111,7 +122,8 @@ function printTable(r) {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => String(row[i]).length), ["figure", "measured", "target"][i].length));
   const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join("  ");
   process.stdout.write(`\n${line(["figure", "measured", "target", ""])}\n`);
-  for (const [figure, measured, target, ok] of rows) process.stdout.write(`${line([figure, measured, target, ok === undefined ? "" : ok ? "met" : "MISSED"])}\n`);
+  for (const [figure, measured, target, ok] of rows)
+    process.stdout.write(`${line([figure, measured, target, ok === undefined ? "" : ok ? "met" : "MISSED"])}\n`);
   if (quick) process.stdout.write("(quick run: sizes are too small for the targets to mean anything)\n");
   process.stdout.write("\n");
 }

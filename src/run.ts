@@ -1,179 +1,287 @@
-import { createAuth } from "./auth/create.js";
+import { existsSync } from "node:fs";
 import { Redactor } from "./auth/redactor.js";
-import type { Auth } from "./auth/types.js";
-import type { Credentials, RunConfig } from "./config.js";
+import { type RunConfig, readCredentials, resolveBaseUrl } from "./config.js";
+import { handleSignalsFromHere } from "./early-signals.js";
 import { AddlistError, describeError, ExitCode, InputError } from "./errors.js";
-import type { ProviderName } from "./drivers/types.js";
-import { DEFAULT_BACKOFF } from "./http/backoff.js";
-import { HttpClient } from "./http/client.js";
+import type { HttpClient } from "./http/client.js";
 import { systemClock } from "./http/clock.js";
+import { retryPolicy } from "./http/retry-policy.js";
 import { Throttle } from "./http/throttle.js";
-import { openInputSource } from "./input/source.js";
+import { estimateRows, type InputSource, openInputSource } from "./input/source.js";
 import { CapacityWatch } from "./pipeline/capacity-watch.js";
-import { planInput } from "./pipeline/plan.js";
+import { type CheckResult, checkInput } from "./pipeline/check.js";
+import { Outcomes } from "./pipeline/outcomes.js";
 import { RunControl, stopExitCode } from "./pipeline/run-control.js";
-import type { AttemptTrace, RunStats } from "./pipeline/send-batch.js";
+import type { AttemptTrace, RunStats } from "./pipeline/send-part.js";
+import type { PendingRow, SettleContext } from "./pipeline/settle-batch.js";
 import { upload } from "./pipeline/upload.js";
+import { CarriedRecords, gatherCarried } from "./report/carried.js";
 import { reportEncoder } from "./report/format.js";
 import { duration } from "./report/format-numbers.js";
-import { checkReportPath } from "./report/preflight.js";
+import { OrderedReport } from "./report/ordered-report.js";
+import { claimReport, clearLeftovers } from "./report/preflight.js";
 import { Progress, progressMode } from "./report/progress.js";
-import { loadResumeState, settledRecords } from "./report/resume-state.js";
+import { type EarlierRun, findEarlierRun, reportFiles, type ReportFiles } from "./report/report-files.js";
+import { loadResumeState, type ResumeState } from "./report/resume-state.js";
 import { checkRunRecord, writeRunRecord } from "./report/run-record.js";
-import type { RowStatus } from "./report/row-result.js";
 import { exitCodeFor, type RunSummary, stopMessage } from "./report/summary.js";
 import { Tally } from "./report/tally.js";
-import { journalPath, ReportWriter } from "./report/writer.js";
 import type { RunningSandbox } from "./sandbox/server.js";
+import { Lock } from "./state/lock.js";
+import { type StateBinding, StateFile, type StateRecorder } from "./state/state-file.js";
 
 /** Longest answer body read; anything longer is a broken or hostile server. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** After the first interrupt, requests in flight get this long before they are cut off. */
 const INTERRUPT_GRACE_MS = 10_000;
+/** Report records that may wait for an earlier row at the least (see OrderedReport). */
+const MIN_HELD_RECORDS = 65_536;
 
 export interface RunIo {
+  stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
+}
+
+/** What a run holds until it ends: released in any case. */
+interface Held {
+  locks: Lock[];
+  source?: InputSource;
+  check?: CheckResult;
+  sandbox?: RunningSandbox;
+  client?: HttpClient;
 }
 
 /** One upload, from the input to the summary; returns the summary (its `exit_code` included). */
 export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummary> {
   const started = Date.now();
   const control = new RunControl();
-  await checkReportPath(config.report, config);
-  const source = await openInputSource(config.input);
+  const files = config.report === "-" ? undefined : reportFiles(config.report);
+  const held: Held = { locks: [] };
   /** From here on the report is written and an interrupt is handled by the upload. */
   let sending = false;
   const releaseSignals = trapSignals(control, io, config.timeoutMs, () => sending);
-  let sandbox: RunningSandbox | undefined;
-  let client: HttpClient | undefined;
   try {
-    const run = { driver: config.spec.name, target: config.target, dryRun: config.dryRun };
-    if (config.resume) await checkRunRecord(config.report, run);
-    const resume = config.resume ? await loadResumeState(config.report, config.reportKind) : undefined;
-    const plan = await planInput({
-      signal: control.waitSignal,
-      source,
-      format: config.format,
-      delimiter: config.delimiter,
-      header: config.header,
-      column: config.column,
-      spec: config.spec,
+    if (files !== undefined) held.locks.push(await claimReport(files, config));
+    if (config.state !== undefined && !config.dryRun) held.locks.push(await Lock.acquire(`${config.state}.lock`, `the state file ${config.state}`));
+    for (const note of config.notes) io.stderr.write(`addlist: note: ${note}\n`);
+    const state = config.state === undefined ? undefined : await StateFile.load(config.state);
+    const earlier = config.resume && files !== undefined ? await findEarlierRun(files) : undefined;
+    if (earlier !== undefined && files !== undefined) await checkRunRecord(files.report, files.runRecord, { driver: config.spec.name, target: config.target });
+    const resume = earlier === undefined ? undefined : await loadResumeState(earlier, config.reportKind);
+    held.source = await openInput(config, io);
+    const check = await checkInput({
+      ...config,
+      source: held.source,
       createDriver: (columns, keyColumn, sample) => config.spec.create({ target: config.target, columns, keyColumn, sample, options: config.driverOptions }),
-      resume: resume === undefined ? undefined : { state: resume, kind: config.reportKind },
+      resume,
+      known: config.fullRefresh ? undefined : state?.known,
+      rowsHint: await estimateRows(config.input),
+      signal: control.waitSignal,
     });
-    for (const note of plan.notes) io.stderr.write(`addlist: note: ${note}\n`);
-    sending = true;
-    const tally = new Tally();
-    const encoder = reportEncoder(config.reportKind, plan.layout);
-    const carried = resume === undefined ? undefined : countCarried(settledRecords(resume.source, config.reportKind), tally);
-    const report = config.report === "-" ? ReportWriter.toStdout(encoder) : await ReportWriter.toFile(config.report, encoder, carried);
-    if (config.report !== "-") await writeRunRecord(config.report, run);
-
-    const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
-    let send: Parameters<typeof upload>[0]["send"];
-    if (!config.dryRun) {
-      const redactor = new Redactor();
-      let base = config.baseUrl;
-      let auth: Auth;
-      if (config.sandbox) {
-        const { startSandbox } = await import("./sandbox/server.js");
-        sandbox = await startSandbox();
-        base = new URL(sandbox.baseUrl(config.spec.provider));
-        auth = createAuth(sandboxCredentials(config.spec.provider, sandbox), config.timeoutMs, redactor);
-      } else auth = createAuth(config.credentials ?? missing(), config.timeoutMs, redactor);
-      const url = base ?? missing();
-      client = new HttpClient(url.origin, { connections: config.concurrency, timeoutMs: config.timeoutMs, maxBodyBytes: MAX_ANSWER_BYTES, scrub: (text) => redactor.scrub(text) });
-      send = {
-        driver: plan.driver,
-        client,
-        basePath: url.pathname.replace(/\/+$/, ""),
-        auth,
-        throttle: new Throttle({ concurrency: config.concurrency, ratePerSecond: config.rate, maxWaitMs: config.maxWaitMs, clock: systemClock }),
-        control,
-        clock: systemClock,
-        backoff: DEFAULT_BACKOFF,
-        retries: config.retries,
-        stats,
-        capacity: new CapacityWatch(),
-        trace: config.verbose ? (event) => io.stderr.write(traceLine(event)) : undefined,
-      };
-    }
-
-    const label = `addlist ${config.spec.name} → ${config.target}`;
-    const progress = new Progress(progressMode(config.progress, io.stderr, io.env), io.stderr, () => ({
-      rowsDone: tally.done,
-      rowsTotal: plan.rows,
-      counts: tally.counts,
-      requests: stats.requests,
-    }), label);
-    await progress.start();
-    let batches: number;
-    let complete: boolean;
-    try {
-      ({ batches, complete } = await upload({
-        source,
-        plan,
-        batchSize: config.batchSize,
-        concurrency: config.concurrency,
-        send,
-        control,
-        resume,
-        report,
-        onResults: (results) => tally.add(results),
-      }));
-    } catch (error) {
-      // What was settled stays in the journal, so that --resume can finish the job. (An input
-      // that changed before the upload began is refused with nothing sent: it says so itself.)
-      await report.abandon();
-      const where = config.report === "-" || error instanceof InputError ? "" : `; what was settled is in ${journalPath(config.report)}, and --resume continues from it`;
-      if (error instanceof AddlistError) throw new AddlistError(`${error.message}${where}`, error.code, error.exitCode, { cause: error });
-      throw new AddlistError(`internal error: ${describeError(error)}${where}`, "internal", ExitCode.internal, { cause: error });
-    } finally {
-      progress.stop();
-    }
-    // Abandoned (a second Ctrl-C) or cut short by a changed input, the report stays in its journal, with rows missing.
-    const reportAt = !complete && config.report !== "-" ? journalPath(config.report) : config.report;
-    if (!complete) {
-      await report.abandon();
-      io.stderr.write(`the report is incomplete (${reportAt}): run the same command with --resume to finish\n`);
-    } else await report.finish();
-
-    const stop = control.stopReason;
-    return {
+    held.check = check;
+    const binding: StateBinding = {
       driver: config.spec.name,
       target: config.target,
-      dry_run: config.dryRun,
-      rows: plan.rows,
-      counts: tally.counts,
-      requests: config.dryRun ? batches : stats.requests,
-      retries: stats.retries,
-      elapsed_ms: Date.now() - started,
-      report: reportAt,
-      exit_code: exitCodeFor(tally.counts, stop),
-      ...(stop?.kind === "quota" ? { resume_after: new Date(stop.resumeAt).toISOString() } : {}),
-      rate_limited: stats.rateLimited,
-      split_requests: stats.splitRequests,
-      ...(stop === undefined ? {} : { stopped: { reason: stop.kind, message: stopMessage(stop) } }),
+      origin: config.sandbox ? "addlist-sandbox" : (config.baseUrl?.origin ?? ""),
+      key: check.driver.keyField,
     };
+    state?.checkBinding(binding);
+    for (const note of check.notes) io.stderr.write(`addlist: note: ${note}\n`);
+    sending = true;
+    const recording = state === undefined || config.dryRun ? undefined : { file: state, binding };
+    return await send(config, io, { control, files, check, earlier, resume, state: recording, held, started });
   } catch (error) {
     const stop = control.stopReason;
     if (stop?.kind === "signal" && control.stopped && !sending) {
-      throw new AddlistError(`interrupted by ${stop.signal} while reading the input; nothing was sent and no report was written`, "interrupted", stopExitCode(stop));
+      throw new AddlistError(
+        `interrupted by ${stop.signal} while reading the input; nothing was sent and no report was written`,
+        "interrupted",
+        stopExitCode(stop),
+      );
     }
     throw error;
   } finally {
     releaseSignals();
-    await client?.close();
-    await sandbox?.close();
-    await source.dispose();
+    await held.client?.close();
+    await held.sandbox?.close();
+    await held.source?.dispose();
+    await held.check?.spool.dispose();
+    for (const lock of held.locks) await lock.release();
   }
 }
 
-async function* countCarried(records: AsyncIterable<{ status: string; line: string }>, tally: Tally): AsyncGenerator<string> {
-  for await (const record of records) {
-    tally.count(record.status as RowStatus);
-    yield record.line;
+interface Sending {
+  control: RunControl;
+  files: ReportFiles | undefined;
+  check: CheckResult;
+  earlier: EarlierRun | undefined;
+  resume: ResumeState | undefined;
+  state: { file: StateFile; binding: StateBinding } | undefined;
+  held: Held;
+  started: number;
+}
+
+/** The upload, once the input is checked: the report, the requests, the summary. */
+async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSummary> {
+  const { control, files, check } = run;
+  const encoder = reportEncoder(config.reportKind, check.layout);
+  let carried: CarriedRecords | undefined;
+  if (files !== undefined) {
+    if (run.earlier !== undefined && run.resume !== undefined) {
+      await gatherCarried(run.earlier, run.resume, files, config.reportKind, encoder.header());
+      carried = new CarriedRecords(files.carried, config.reportKind);
+    } else await clearLeftovers(files);
+    await writeRunRecord(files.runRecord, { driver: config.spec.name, target: config.target, dryRun: config.dryRun });
+  }
+  const maxHeld = Math.max(MIN_HELD_RECORDS, 2 * config.concurrency * config.batchSize);
+  const report = files === undefined ? OrderedReport.toStdout(encoder, io.stdout, maxHeld) : await OrderedReport.toFile(files, encoder, maxHeld);
+  const recorder = run.state === undefined ? undefined : await run.state.file.openForRecording(run.state.binding, config.fullRefresh);
+  const tally = new Tally();
+  const outcomes = new Outcomes(report, tally, recorder);
+  const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
+  const settle = config.dryRun ? undefined : await startSending(config, io, run, stats);
+  const progress = new Progress(
+    progressMode(config.progress, io.stderr, io.env),
+    io.stderr,
+    () => ({
+      rowsDone: tally.done,
+      rowsTotal: check.rows,
+      counts: tally.counts,
+      requests: stats.requests,
+      stopped: control.stopReason?.kind,
+    }),
+    `addlist ${config.spec.name} → ${config.target}`,
+  );
+  await progress.start();
+  let outcome: { batches: number };
+  try {
+    outcome = await upload({
+      spool: check.spool,
+      batchSize: config.batchSize,
+      maxBatchBytes: check.driver.maxBatchBytes,
+      concurrency: config.concurrency,
+      send: settle,
+      control,
+      report,
+      outcomes,
+      carried,
+    });
+  } catch (error) {
+    progress.stop();
+    // What was settled stays in the report's files, so that --resume can finish the job.
+    await Promise.all([report.abandon(), recorder?.abandon()]);
+    const where = files === undefined ? "" : `; what was settled is in ${files.part}, and --resume continues from it`;
+    if (error instanceof AddlistError) throw new AddlistError(`${error.message}${where}`, error.code, error.exitCode, { cause: error });
+    throw new AddlistError(`internal error: ${describeError(error)}${where}`, "internal", ExitCode.internal, { cause: error });
+  }
+  progress.stop();
+  // Abandoned (a second Ctrl-C) before every row had its record: the report stays in its files.
+  const reportAt = await closeReport(report.rowsWritten === check.rows, report, recorder, files, config, io);
+  return summarise(config, run, tally, stats, outcome, reportAt);
+}
+
+/** Puts the finished report in place; an abandoned run leaves its files for `--resume`. */
+async function closeReport(
+  complete: boolean,
+  report: OrderedReport,
+  recorder: StateRecorder | undefined,
+  files: ReportFiles | undefined,
+  config: RunConfig,
+  io: RunIo,
+): Promise<string> {
+  await recorder?.finish();
+  if (complete) {
+    await report.finish();
+    return config.report;
+  }
+  await report.abandon();
+  const reportAt = files?.part ?? config.report;
+  io.stderr.write(`the report is incomplete (${reportAt}): run the same command with --resume to finish\n`);
+  return reportAt;
+}
+
+function summarise(config: RunConfig, run: Sending, tally: Tally, stats: RunStats, outcome: { batches: number }, reportAt: string): RunSummary {
+  const stop = run.control.stopReason;
+  return {
+    driver: config.spec.name,
+    target: config.target,
+    dry_run: config.dryRun,
+    rows: run.check.rows,
+    counts: tally.counts,
+    requests: config.dryRun ? outcome.batches : stats.requests,
+    retries: stats.retries,
+    elapsed_ms: Date.now() - run.started,
+    report: reportAt,
+    exit_code: exitCodeFor(tally.counts, stop, config.maxBadRows, run.check.rows),
+    ...(stop?.kind === "quota" ? { resume_after: new Date(stop.resumeAt).toISOString() } : {}),
+    reasons: tally.reasons(),
+    rate_limited: stats.rateLimited,
+    split_requests: stats.splitRequests,
+    ...(config.state === undefined ? {} : { state: config.state }),
+    ...(stop === undefined ? {} : { stopped: { reason: stop.kind, message: stopMessage(stop) } }),
+  };
+}
+
+/** Everything sending needs: the endpoint (the embedded sandbox's, with `--sandbox`), credentials, client and throttle. */
+async function startSending(config: RunConfig, io: RunIo, run: Sending, stats: RunStats): Promise<SettleContext> {
+  let base = config.baseUrl;
+  let credentials = config.credentials;
+  if (config.sandbox) {
+    const { startSandbox } = await import("./sandbox/server.js");
+    const sandbox = await startSandbox();
+    run.held.sandbox = sandbox;
+    // The sandbox's own address and obviously fake credentials: the real ones are never sent to it.
+    const env = sandbox.env();
+    credentials = readCredentials(config.spec, env);
+    base = resolveBaseUrl(config.spec, undefined, env, credentials);
+  }
+  if (base === undefined || credentials === undefined) throw new Error("credentials and base URL are resolved for every run that sends");
+  const redactor = new Redactor();
+  const auth = credentials.scheme.create(credentials.values, { timeoutMs: config.timeoutMs, redactor });
+  // undici is loaded only by a run that sends: help, a dry run or a refusal start faster.
+  const { HttpClient } = await import("./http/client.js");
+  const client = new HttpClient(base.origin, {
+    connections: config.concurrency,
+    timeoutMs: config.timeoutMs,
+    maxBodyBytes: MAX_ANSWER_BYTES,
+    scrub: (text) => redactor.scrub(text),
+  });
+  run.held.client = client;
+  return {
+    driver: run.check.driver,
+    client,
+    basePath: base.pathname.replace(/\/+$/, ""),
+    auth,
+    throttle: new Throttle({
+      concurrency: config.concurrency,
+      ratePerSecond: config.rate,
+      maxWaitMs: config.maxWaitMs,
+      clock: systemClock,
+      hints: config.spec.provider.rateLimit,
+    }),
+    control: run.control,
+    clock: systemClock,
+    policy: retryPolicy(config.retries),
+    stats,
+    capacity: new CapacityWatch<PendingRow>(),
+    trace: config.verbose ? (event) => io.stderr.write(traceLine(event)) : undefined,
+  };
+}
+
+/** The input; a file that is not there while the target is one suggests the two were swapped. */
+async function openInput(config: RunConfig, io: RunIo): Promise<InputSource> {
+  try {
+    return await openInputSource(config.input, io.stdin);
+  } catch (error) {
+    if (error instanceof InputError && error.code === "input_unreadable" && existsSync(config.target)) {
+      throw new InputError(
+        `${error.message} (${config.target} is a file: did you give the file before the target? addlist ${config.spec.name} <target-id> <input>)`,
+        error.code,
+      );
+    }
+    throw error;
   }
 }
 
@@ -195,6 +303,7 @@ function trapSignals(control: RunControl, io: RunIo, timeoutMs: number, sending:
   };
   const onInt = (): void => onSignal("SIGINT");
   const onTerm = (): void => onSignal("SIGTERM");
+  handleSignalsFromHere();
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   return () => {
@@ -207,14 +316,4 @@ function trapSignals(control: RunControl, io: RunIo, timeoutMs: number, sending:
 function traceLine(event: AttemptTrace): string {
   const outcome = event.status === undefined ? `failed: ${event.error ?? "?"}` : `HTTP ${event.status}`;
   return `${new Date().toISOString()} POST ${event.path} (${event.rows} rows) → ${outcome} in ${duration(event.ms)}\n`;
-}
-
-/** Obviously fake credentials for the embedded sandbox: the real ones are never sent to it. */
-function sandboxCredentials(provider: ProviderName, sandbox: RunningSandbox): Credentials {
-  if (provider !== "emarsys") return { kind: "bearer", token: "sandbox-key" };
-  return { kind: "oauth2", clientId: "sandbox-client", clientSecret: "sandbox-secret", tokenUrl: sandbox.tokenUrl };
-}
-
-function missing(): never {
-  throw new Error("credentials and base URL are resolved for every run that sends");
 }

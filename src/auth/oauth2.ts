@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import * as z from "zod/mini";
 import { AddlistError, describeError, ExitCode } from "../errors.js";
 import { parseJson } from "../json.js";
@@ -37,7 +37,10 @@ export function oauth2Auth(options: OAuth2Options): Auth {
   const basic = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`;
   options.redactor.add(options.clientSecret);
   options.redactor.add(basic);
-  const dispatcher = new Agent({ maxResponseSize: MAX_TOKEN_ANSWER_BYTES, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  // undici is loaded with the first token request, not by every run that might need one.
+  let agent: Promise<Agent> | undefined;
+  const dispatcher = (): Promise<Agent> =>
+    (agent ??= import("undici").then(({ Agent }) => new Agent({ maxResponseSize: MAX_TOKEN_ANSWER_BYTES, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })));
   let token: { value: string; expiresAt: number } | undefined;
   let fetching: Promise<string> | undefined;
   const fetchToken = (signal: AbortSignal): Promise<string> => {
@@ -62,21 +65,22 @@ export function oauth2Auth(options: OAuth2Options): Auth {
       // Many requests in flight meet the same expired token: only the first renews it.
       if (token !== undefined && rejected.authorization === `Bearer ${token.value}`) token = undefined;
       if (token === undefined) await fetchToken(signal);
-      return true;
     },
   };
 }
 
 /** One token request with HTTP Basic credentials (`basic`, before base64). */
-async function requestToken(tokenUrl: string, basic: string, redactor: Redactor, dispatcher: Agent, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
-  let answer: Awaited<ReturnType<typeof request>>;
+async function requestToken(tokenUrl: string, basic: string, redactor: Redactor, dispatcher: () => Promise<Agent>, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
+  const url = new URL(tokenUrl);
+  let answer: Awaited<ReturnType<Agent["request"]>>;
   let text: string;
   try {
-    answer = await request(tokenUrl, {
+    answer = await (await dispatcher()).request({
+      origin: url.origin,
+      path: url.pathname + url.search,
       method: "POST",
       headers: { authorization: `Basic ${Buffer.from(basic).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
       body: "grant_type=client_credentials",
-      dispatcher,
       signal,
     });
     text = await answer.body.text();

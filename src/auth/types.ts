@@ -9,9 +9,9 @@ export interface Auth {
   headers(signal: AbortSignal): Promise<Record<string, string>>;
   /**
    * After a 401 to a request sent with `rejected` headers: fetches new credentials (unless
-   * another request already did); true when the request may be repeated once.
+   * another request already did), so that the request may be repeated once.
    */
-  refresh?(signal: AbortSignal, rejected: Record<string, string>): Promise<boolean>;
+  refresh?(signal: AbortSignal, rejected: Record<string, string>): Promise<void>;
 }
 
 /**

@@ -18,6 +18,8 @@ export function wsseHeader(username: string, secret: string, nonce: string, crea
 }
 
 export function wsseDigest(nonce: string, created: string, secret: string): string {
-  const hex = createHash("sha1").update(nonce + created + secret).digest("hex");
+  const hex = createHash("sha1")
+    .update(nonce + created + secret)
+    .digest("hex");
   return Buffer.from(hex).toString("base64");
 }

@@ -9,6 +9,12 @@ export class QuotaWait extends Error {
   }
 }
 
+/** What a provider's documentation tells about its limits. */
+export interface RateLimitHints {
+  /** The window that `X-RateLimit-Limit` counts requests over (LeadLex and Emarsys: a minute). */
+  limitWindowMs?: number;
+}
+
 export interface ThrottleOptions {
   /** The most requests in flight (`--concurrency`). */
   concurrency: number;
@@ -17,6 +23,7 @@ export interface ThrottleOptions {
   /** The longest wait to sit out (`--max-wait`). */
   maxWaitMs: number;
   clock: Clock;
+  hints?: RateLimitHints;
 }
 
 export interface Ticket {
@@ -64,7 +71,7 @@ export class Throttle {
     return this.options.maxWaitMs;
   }
 
-  async acquire(signal: AbortSignal): Promise<Ticket> {
+  async acquire(signal: AbortSignal, notBefore = 0): Promise<Ticket> {
     const { clock, maxWaitMs } = this.options;
     for (;;) {
       signal.throwIfAborted();
@@ -74,7 +81,7 @@ export class Throttle {
       }
       const now = clock.now();
       // Only what the server imposes counts against --max-wait; pacing is always sat out.
-      const serverUntil = Math.max(this.pausedUntil, this.budgetExhaustedUntil(now));
+      const serverUntil = Math.max(this.pausedUntil, this.budgetExhaustedUntil(now), notBefore);
       if (serverUntil - now > maxWaitMs) throw new QuotaWait(serverUntil);
       const waitUntil = Math.max(serverUntil, this.nextStartAt);
       if (waitUntil > now) {
@@ -89,7 +96,7 @@ export class Throttle {
   }
 
   /** Every acquired ticket is released once, with the answer's status and headers if there was one. */
-  release(ticket: Ticket, status?: number, headers?: HeaderBag): void {
+  release(ticket: Ticket, status?: number, headers?: HeaderBag): { retryAt?: number } {
     this.inFlight--;
     const now = this.options.clock.now();
     if (headers !== undefined) this.learnBudget(headers, now);
@@ -98,6 +105,7 @@ export class Throttle {
     const waiters = this.slotWaiters;
     this.slotWaiters = [];
     for (const wake of waiters) wake();
+    return status === 429 ? { retryAt: this.pausedUntil } : {};
   }
 
   /** Holds every request back for a wait imposed elsewhere (a token endpoint's 429); it counts against --max-wait. */

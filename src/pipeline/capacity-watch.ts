@@ -1,4 +1,4 @@
-import type { PendingRow } from "./send-batch.js";
+import type { RowResult } from "../report/row-result.js";
 
 /**
  * Outcomes that stand only if the target did not fill up. A capped list (Amplemarket)
@@ -8,38 +8,40 @@ import type { PendingRow } from "./send-batch.js";
  * `failed`: which leads made it is unknown). What still waits when the run ends is sent
  * once more to find out (see `upload`). At most the batches in flight wait at once.
  */
-export class CapacityWatch {
-  private held: { rows: PendingRow[]; after: number }[] = [];
+export class CapacityWatch<Row> {
+  private held: { results: RowResult[]; rows: Row[]; after: number }[] = [];
 
-  /** `after`: requests started so far; a later one can clear these rows. */
-  hold(rows: PendingRow[], after: number): void {
-    this.held.push({ rows, after });
+  /** `after`: requests started so far; a later one can clear these results. */
+  hold(results: RowResult[], rows: Row[], after: number): void {
+    this.held.push({ results, rows, after });
+  }
+
+  get size(): number {
+    return this.held.length;
   }
 
   /** A request started as number `startedAs` found room: what was held before it stands. */
-  roomShown(startedAs: number): PendingRow[] {
+  roomShown(startedAs: number): RowResult[] {
     const cleared = this.held.filter((entry) => entry.after < startedAs);
     this.held = this.held.filter((entry) => entry.after >= startedAs);
-    return cleared.flatMap((entry) => entry.rows);
+    return cleared.flatMap((entry) => entry.results);
   }
 
   /** The list is full: whatever is held is in doubt. */
-  listFull(): PendingRow[] {
-    return this.take().flatMap((rows) => rows.map((row) => inDoubt(row, "list_full", "the list filled up while this request was applied")));
+  listFull(): RowResult[] {
+    return this.take().flatMap((entry) => entry.results.map((result) => inDoubt(result, "list_full", "the list filled up while this request was applied")));
   }
 
-  /** The batches still held, each as it was sent. */
-  take(): PendingRow[][] {
-    const held = this.held.map((entry) => entry.rows);
+  /** The batches still held: their provisional results, and their rows to send again. */
+  take(): { results: RowResult[]; rows: Row[] }[] {
+    const held = this.held;
     this.held = [];
     return held;
   }
 }
 
-/** A held row whose outcome could not be settled. */
-export function inDoubt(row: PendingRow, code: string, why: string): PendingRow {
-  row.message = `${why}; ${row.message ?? ""}`.replace(/; $/, "");
-  row.status = "failed";
-  row.code = code;
-  return row;
+/** A held result whose outcome could not be settled. */
+export function inDoubt(result: RowResult, code: string, why: string): RowResult {
+  const message = result.message === undefined ? why : `${why}; ${result.message}`;
+  return { ...result, status: "failed", code, message };
 }

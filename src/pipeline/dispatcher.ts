@@ -33,7 +33,12 @@ export class Dispatcher<T> {
     this.throwIfFatal();
   }
 
-  private taskFinished(): Promise<void> {
+  get idle(): boolean {
+    return this.active === 0;
+  }
+
+  /** Resolves when a task in progress finishes. */
+  taskFinished(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

@@ -1,5 +1,9 @@
 import { setMaxListeners } from "node:events";
+import type { ProviderError } from "../drivers/types.js";
 import { ExitCode } from "../errors.js";
+
+/** Batches in a row that fail after all retries before the run stops. */
+export const BREAKER_THRESHOLD = 5;
 
 /** Why a run stopped before every row was sent. */
 export type StopReason =
@@ -9,8 +13,6 @@ export type StopReason =
   | { kind: "quota"; resumeAt: number }
   /** Batch after batch failed: the provider looks down. */
   | { kind: "breaker"; message: string }
-  /** The input could no longer be read the way the first pass read it. */
-  | { kind: "input"; message: string }
   | { kind: "signal"; signal: "SIGINT" | "SIGTERM" };
 
 /**
@@ -21,6 +23,7 @@ export type StopReason =
  */
 export class RunControl {
   private reason: StopReason | undefined;
+  private failedInARow = 0;
   private readonly waits = new AbortController();
   private readonly requests = new AbortController();
   private abandonedRun = false;
@@ -60,6 +63,12 @@ export class RunControl {
     this.waits.abort(new Error("the run is stopping"));
   }
 
+  /** Batch after batch failing after all retries means the provider is down: stop instead of hammering it. */
+  noteBatch(failed: boolean): void {
+    this.failedInARow = failed ? this.failedInARow + 1 : 0;
+    if (this.failedInARow >= BREAKER_THRESHOLD) this.stop({ kind: "breaker", message: `${this.failedInARow} batches in a row failed after all retries` });
+  }
+
   cutRequests(): void {
     this.requests.abort(new Error("the requests in flight were cut off"));
   }
@@ -81,7 +90,6 @@ export class RunControl {
       case "quota":
         return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
       case "breaker":
-      case "input":
         return { code: "run_stopped", message: `not sent: the run stopped (${reason.message})` };
       case "signal":
         return { code: "interrupted", message: `not sent: the run was interrupted (${reason.signal})` };
@@ -93,11 +101,16 @@ export function stopExitCode(reason: StopReason): ExitCode {
   switch (reason.kind) {
     case "provider":
     case "breaker":
-    case "input":
       return ExitCode.stopped;
     case "quota":
       return ExitCode.quota;
     case "signal":
       return reason.signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
   }
+}
+
+/** The one place where a request's refusal of the run, or a quota, becomes the run's stop. */
+export function stopReasonOf(verdict: ({ kind: "stop" } & ProviderError) | { kind: "quota"; resumeAt: number }, listFull: boolean): StopReason {
+  if (verdict.kind === "quota") return { kind: "quota", resumeAt: verdict.resumeAt };
+  return { kind: "provider", code: verdict.code, message: verdict.message, listFull };
 }

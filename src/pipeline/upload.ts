@@ -1,72 +1,70 @@
-import { InputError } from "../errors.js";
-import type { InputSource } from "../input/source.js";
-import { openTable } from "../input/table.js";
-import type { ResumeState } from "../report/resume-state.js";
+import type { CarriedRecords } from "../report/carried.js";
+import type { OrderedReport } from "../report/ordered-report.js";
 import type { RowResult } from "../report/row-result.js";
-import type { ReportWriter } from "../report/writer.js";
-import { SeenSet } from "../rows/seen-set.js";
 import { Batcher } from "./batcher.js";
-import { Dispatcher } from "./dispatcher.js";
-import type { Plan } from "./plan.js";
-import type { RunControl } from "./run-control.js";
 import { inDoubt } from "./capacity-watch.js";
-import { BREAKER_THRESHOLD, type PendingRow, pendingRow, type SendContext, settleBatch } from "./send-batch.js";
+import { Dispatcher } from "./dispatcher.js";
+import type { Outcomes } from "./outcomes.js";
+import type { RunControl } from "./run-control.js";
+import { type PendingRow, type SettleContext, settleBatch, unsent } from "./settle-batch.js";
+import type { Spool, SpoolEntry } from "./spool.js";
 
 export interface UploadRequest {
-  source: InputSource;
-  plan: Plan;
+  spool: Spool;
   batchSize: number;
+  maxBatchBytes: number;
   concurrency: number;
   /** Undefined for `--dry-run`: batches are planned, not sent. */
-  send: Omit<SendContext, "settle"> | undefined;
+  send: SettleContext | undefined;
   control: RunControl;
-  resume: ResumeState | undefined;
-  report: ReportWriter;
-  /** Called with every group of results as they are written. */
-  onResults(results: readonly RowResult[]): void;
+  report: OrderedReport;
+  outcomes: Outcomes;
+  /** Records earlier runs settled (`--resume`). */
+  carried: CarriedRecords | undefined;
 }
 
 /**
- * The second pass: checks and dedupes every row, batches the rest and sends them with
- * bounded concurrency, writing each row's result as it settles. When the run stops early
- * it keeps reading, so that every remaining row still gets its record (`not_sent`).
- * Returns the number of requests planned (the batches formed), and whether every row got
- * its record (not so when the run was abandoned or the input changed under it).
+ * The upload: reads the spool in input order, records what the check pass settled, batches
+ * the rows to send and sends them with bounded concurrency, recording each row's result as
+ * its batch settles. A batch's slot is freed only once its records have reached the
+ * operating system, so a crash loses at most the batches in flight. When the run stops
+ * early, every remaining row still gets its record (`not_sent`), unless it is abandoned.
+ * Returns the number of requests planned (the batches formed).
  */
-export async function upload(request: UploadRequest): Promise<{ batches: number; complete: boolean }> {
-  const { plan, control, resume, report } = request;
-  const { driver, access } = plan;
-  const settle = (results: RowResult[]): void => {
-    if (results.length === 0) return;
-    report.write(results);
-    request.onResults(results);
-  };
-  const seen = new SeenSet(plan.rows);
-  const batcher = new Batcher<PendingRow>(request.batchSize, driver.maxBatchBytes, (row) => row.check.item);
-  const dispatch = batchRunner(request, settle);
+export async function upload(request: UploadRequest): Promise<{ batches: number }> {
+  const { control, outcomes } = request;
+  const batcher = new Batcher<PendingRow>(request.batchSize, request.maxBatchBytes, (row) => row.item);
+  const dispatch = batchRunner(request);
   let batches = 0;
-  const submit = async (batch: PendingRow[]): Promise<void> => {
+  const submit = async (batch: PendingRow[] | undefined): Promise<void> => {
+    if (batch === undefined) return;
     batches++;
     await dispatch.submit(batch);
   };
-
-  if (!(await request.source.unchanged())) {
-    throw new InputError(`${request.source.name} changed after it was checked; nothing was sent. Run again.`, "input_changed");
-  }
-  let complete = true;
   try {
-    try {
-      await readRows();
-    } catch (error) {
-      // The file changed under the second read: what was sent stays recorded, the rest cannot be.
-      if (!(error instanceof InputError)) throw error;
-      control.stop({ kind: "input", message: error.message });
-      complete = false;
+    for await (const group of request.spool.read()) {
+      if (control.abandoned) break;
+      const local: RowResult[] = [];
+      for (const entry of group) {
+        const row = entry.row;
+        if (entry.kind === "carried") {
+          outcomes.record(local.splice(0));
+          outcomes.recordCarried(await (request.carried ?? noCarried()).take(row));
+        } else if (entry.kind !== "pending") local.push(settledAtCheck(row, entry));
+        else if (control.stopped) local.push(unsent(pendingRow(row, entry), control.unsentBecause(), { requests: 0, ambiguous: false }));
+        else {
+          const batch = batcher.add(pendingRow(row, entry));
+          if (batch === undefined) continue;
+          outcomes.record(local.splice(0));
+          await submit(batch);
+        }
+      }
+      outcomes.record(local);
+      await room();
     }
-    const last = batcher.flush();
-    if (last !== undefined && !control.abandoned) await submit(last);
+    if (!control.abandoned) await submit(batcher.flush());
     await dispatch.drain();
-    if (request.send !== undefined) await confirmHeld({ ...request.send, settle }, control);
+    if (request.send !== undefined) await confirmHeld(request.send, request);
   } catch (error) {
     // A fatal error (a bug, the report failing): end every wait and request now, so that the
     // process does not linger on a backoff, and let the batches in progress record what they can.
@@ -74,36 +72,40 @@ export async function upload(request: UploadRequest): Promise<{ batches: number;
     await dispatch.drain().catch(() => {});
     throw error;
   }
-  return { batches, complete: complete && !control.abandoned };
+  return { batches };
 
-  async function readRows(): Promise<void> {
-    const table = await openTable(request.source, plan.tableOptions);
-    for await (const group of table.records) {
-      if (control.abandoned) break;
-      const local: RowResult[] = [];
-      for (const record of group) {
-        const check = driver.check(record, access);
-        if (resume?.isSettled(record.row) === true) {
-          if (check.ok) seen.add(check.identity); // later copies are still duplicates
-          continue;
-        }
-        if (!check.ok) {
-          local.push({ record, key: check.key, status: "invalid", code: check.code, message: check.message, attempts: 0 });
-        } else if (!seen.add(check.identity)) {
-          local.push({ record, key: check.key, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row", attempts: 0 });
-        } else if (control.stopped) {
-          local.push({ record, key: check.key, status: "not_sent", ...control.unsentBecause(), attempts: 0 });
-        } else {
-          const batch = batcher.add(pendingRow(record, check, resume?.mayHaveApplied(record.row) === true));
-          if (batch !== undefined) {
-            settle(local.splice(0));
-            await submit(batch);
-          }
-        }
+  /**
+   * Holds the reader back while the report holds too many records waiting for an earlier
+   * row: the partial batch is sent (the row waited for may be in it), and held rows of a
+   * capped list are confirmed once nothing else is in flight.
+   */
+  async function room(): Promise<void> {
+    while (!request.report.hasRoom() && !control.abandoned) {
+      await submit(batcher.flush());
+      if (!dispatch.idle) await Promise.race([request.report.room(), dispatch.taskFinished()]);
+      else if (request.send !== undefined && request.send.capacity.size > 0) await confirmHeld(request.send, request);
+      else {
+        await request.report.flushed();
+        if (!request.report.hasRoom()) throw new Error(`the report waits for row ${request.report.rowsWritten + 1}, which is not in flight`);
       }
-      settle(local);
-      await report.drained();
     }
+  }
+}
+
+function pendingRow(row: number, entry: Extract<SpoolEntry, { kind: "pending" }>): PendingRow {
+  return { row, key: entry.key, item: entry.item, identity: entry.identity, tail: entry.tail, mayHaveApplied: entry.mayHaveApplied };
+}
+
+/** A row settled by the check pass: invalid, a duplicate, or known from `--state`. */
+function settledAtCheck(row: number, entry: Exclude<SpoolEntry, { kind: "pending" | "carried" }>): RowResult {
+  const base = { row, key: entry.key, attempts: 0, tail: entry.tail };
+  switch (entry.kind) {
+    case "invalid":
+      return { ...base, status: "invalid", code: entry.code, message: entry.message };
+    case "duplicate":
+      return { ...base, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row" };
+    case "known":
+      return { ...base, status: "known", code: "known", message: "an earlier run confirmed it in the target (--state)" };
   }
 }
 
@@ -112,39 +114,48 @@ export async function upload(request: UploadRequest): Promise<{ batches: number;
  * cap or duplicates left leads out, are sent once more (adding to a lead list is
  * idempotent): "none added" proves them all in the list, a 409 proves it full.
  */
-async function confirmHeld(ctx: SendContext, control: RunControl): Promise<void> {
-  for (const rows of ctx.capacity.take()) {
-    if (control.stopped) ctx.settle(rows.map((row) => inDoubt(row, "unconfirmed", "the run stopped before this could be confirmed")));
-    else {
-      // Their request was applied in part: whatever the confirmation finds, some may be ours.
-      for (const row of rows) row.ambiguous = true;
-      await settleBatch(rows, ctx, true);
+async function confirmHeld(ctx: SettleContext, request: UploadRequest): Promise<void> {
+  for (const held of ctx.capacity.take()) {
+    if (request.control.stopped) {
+      request.outcomes.record(held.results.map((result) => inDoubt(result, "unconfirmed", "the run stopped before this could be confirmed")));
+      continue;
     }
+    // Their request was applied in part: whatever the confirmation finds, some may be ours.
+    const { results } = await settleBatch(
+      held.rows.map((row) => ({ ...row, mayHaveApplied: true })),
+      ctx,
+      true,
+    );
+    request.outcomes.record(results);
+    await request.outcomes.flushed();
   }
 }
 
 interface BatchRunner {
   submit(batch: PendingRow[]): Promise<void>;
   drain(): Promise<void>;
+  readonly idle: boolean;
+  taskFinished(): Promise<void>;
 }
 
-function batchRunner(request: UploadRequest, settle: (results: RowResult[]) => void): BatchRunner {
-  const send = request.send;
+function batchRunner(request: UploadRequest): BatchRunner {
+  const { send, outcomes, control } = request;
   if (send === undefined) {
     return {
-      submit: async (batch) => {
-        for (const row of batch) row.status = "planned";
-        settle(batch);
-      },
+      submit: async (batch) => outcomes.record(batch.map((row) => ({ row: row.row, key: row.key, status: "planned", attempts: 0, tail: row.tail }))),
       drain: async () => {},
+      idle: true,
+      taskFinished: async () => {},
     };
   }
-  let failedInARow = 0;
   return new Dispatcher<PendingRow[]>(request.concurrency, async (batch) => {
-    const { failed } = await settleBatch(batch, { ...send, settle });
-    failedInARow = failed ? failedInARow + 1 : 0;
-    if (failedInARow >= BREAKER_THRESHOLD) {
-      request.control.stop({ kind: "breaker", message: `${failedInARow} batches in a row failed after all retries` });
-    }
+    const { results, failed } = await settleBatch(batch, send);
+    outcomes.record(results);
+    control.noteBatch(failed);
+    await outcomes.flushed();
   });
+}
+
+function noCarried(): never {
+  throw new Error("a row is carried from an earlier run, but there are no carried records");
 }

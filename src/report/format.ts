@@ -1,6 +1,6 @@
-import type { InputRecord } from "../input/table.js";
 import { REPORT_COLUMNS } from "./columns.js";
 import { csvCell, csvLine } from "./csv-line.js";
+import type { ReportLayout } from "./layout.js";
 import type { RowResult } from "./row-result.js";
 
 export type ReportKind = "csv" | "ndjson";
@@ -10,20 +10,11 @@ export function reportKind(path: string): ReportKind {
   return /\.(ndjson|jsonl)$/i.test(path) ? "ndjson" : "csv";
 }
 
-/** How a row's original data appears in the report, so that the report can be fed back in. */
-export interface ReportLayout {
-  /** The original column names, after the report's own columns in a CSV report. */
-  readonly columns: readonly string[];
-  /** The row's original cells, aligned with `columns`. */
-  cells(record: InputRecord): string[];
-  /** The row's original value, as NDJSON `input`. */
-  value(record: InputRecord): unknown;
-}
-
 export interface ReportEncoder {
   readonly kind: ReportKind;
+  /** The header line (CSV), or "" (NDJSON). */
   header(): string;
-  /** One record, without its line end. */
+  /** One record, with its line end. */
   encode(result: RowResult): string;
 }
 
@@ -33,16 +24,8 @@ export function reportEncoder(kind: ReportKind, layout: ReportLayout): ReportEnc
       kind,
       header: () => "",
       encode: (result) =>
-        JSON.stringify({
-          row: result.record.row,
-          key: result.key,
-          status: result.status,
-          code: result.code ?? null,
-          message: result.message ?? null,
-          attempts: result.attempts,
-          http_status: result.httpStatus ?? null,
-          input: layout.value(result.record),
-        }),
+        `{"row":${result.row},"key":${JSON.stringify(result.key)},"status":"${result.status}","code":${JSON.stringify(result.code ?? null)},` +
+        `"message":${JSON.stringify(result.message ?? null)},"attempts":${result.attempts},"http_status":${result.httpStatus ?? null},"input":${layout.tail(result.tail)}}\n`,
     };
   }
   return { kind, header: () => csvLine([...REPORT_COLUMNS, ...layout.columns]), encode: csvEncoder(layout) };
@@ -64,10 +47,8 @@ function csvEncoder(layout: ReportLayout): (result: RowResult) => string {
   return (result) => {
     if (result.status !== status || result.code !== code || result.message !== message || result.attempts !== attempts || result.httpStatus !== httpStatus) {
       ({ status, code, message, attempts, httpStatus } = result);
-      middle = `,${status},${csvCell(code ?? "")},${csvCell(message ?? "")},${attempts},${httpStatus ?? ""}`;
+      middle = `,${status},${csvCell(code ?? "")},${csvCell(message ?? "")},${attempts},${httpStatus ?? ""},`;
     }
-    let line = `${result.record.row},${csvCell(result.key)}${middle}`;
-    for (const cell of layout.cells(result.record)) line += `,${csvCell(cell)}`;
-    return line;
+    return `${result.row},${csvCell(result.key)}${middle}${layout.tail(result.tail)}\n`;
   };
 }

@@ -1,51 +1,62 @@
 import { open, rm, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { describeError, UsageError } from "../errors.js";
+import { Lock } from "../state/lock.js";
+import { exists, type ReportFiles } from "./report-files.js";
 import { readRunRecord } from "./run-record.js";
-import { journalPath } from "./writer.js";
 
 /**
- * Checks, before the input is even read, that the report can be written and that no
- * earlier run's report would be lost by accident.
+ * Before the input is even read: checks that the report can be written, takes its lock (a
+ * second run on the same report is refused at once), and makes sure no earlier run's report
+ * would be lost by accident.
  */
-export async function checkReportPath(path: string, options: { resume: boolean; force: boolean }): Promise<void> {
-  if (path === "-") return;
-  const directory = dirname(resolve(path));
+export async function claimReport(files: ReportFiles, options: { resume: boolean; force: boolean }): Promise<Lock> {
+  const directory = dirname(resolve(files.report));
   const where = await stat(directory).catch(() => undefined);
   if (where === undefined || !where.isDirectory()) {
-    throw new UsageError(`cannot write the report ${path}: the directory ${directory} does not exist`, "report_unwritable");
+    throw new UsageError(`cannot write the report ${files.report}: the directory ${directory} does not exist`, "report_unwritable");
   }
-  await probeWritable(path, directory);
-  const existing = await stat(path).catch(() => undefined);
+  await probeWritable(files, directory);
+  const lock = await Lock.acquire(files.lock, `the report ${files.report}`);
+  try {
+    await checkNothingLost(files, options);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return lock;
+}
+
+async function checkNothingLost(files: ReportFiles, options: { resume: boolean; force: boolean }): Promise<void> {
+  const existing = await stat(files.report).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) {
     // Renaming the finished report into place would replace it (a device, /dev/null…).
-    throw new UsageError(`the report path ${path} is not a regular file (to discard the report: --report - and redirect standard output)`, "report_unwritable");
+    throw new UsageError(
+      `the report path ${files.report} is not a regular file (to discard the report: --report - and redirect standard output)`,
+      "report_unwritable",
+    );
   }
   if (options.resume || options.force) return;
-  if (existing !== undefined && (await readRunRecord(path))?.dryRun !== true) {
-    throw new UsageError(`the report ${path} already exists: use --resume to continue that run, or --force to overwrite it`, "report_exists");
+  if (existing !== undefined && (await readRunRecord(files.runRecord))?.dryRun !== true) {
+    throw new UsageError(`the report ${files.report} already exists: use --resume to continue that run, or --force to overwrite it`, "report_exists");
   }
-  if (await exists(journalPath(path))) {
-    throw new UsageError(
-      `an unfinished run left ${journalPath(path)}: use --resume to continue it, or --force to start over`,
-      "report_exists",
-    );
+  for (const leftover of [files.part, files.carried]) {
+    if (await exists(leftover))
+      throw new UsageError(`an unfinished run left ${leftover}: use --resume to continue it, or --force to start over`, "report_exists");
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+/** Files an unfinished run left, removed when a run starts afresh (`--force`, or a new report). */
+export async function clearLeftovers(files: ReportFiles): Promise<void> {
+  await Promise.all([files.part, files.ahead, files.carried].map((path) => rm(path, { force: true })));
 }
 
 /**
- * Creates and removes the file the report will first be written to: permission bits do
- * not tell (root ignores them; a read-only file system or /proc does not).
+ * Creates and removes a file beside the report: permission bits do not tell (root ignores
+ * them; a read-only file system or /proc does not).
  */
-async function probeWritable(path: string, directory: string): Promise<void> {
-  const probe = `${journalPath(path)}.new`;
+async function probeWritable(files: ReportFiles, directory: string): Promise<void> {
+  const probe = `${files.part}.new`;
   try {
     await (await open(probe, "w", 0o600)).close();
     await rm(probe, { force: true });
@@ -59,6 +70,6 @@ async function probeWritable(path: string, directory: string): Promise<void> {
           : code === "ENOENT" || code === "ENOTDIR"
             ? "files cannot be created there"
             : describeError(error);
-    throw new UsageError(`cannot write the report ${path} in ${directory}: ${why}`, "report_unwritable", { cause: error });
+    throw new UsageError(`cannot write the report ${files.report} in ${directory}: ${why}`, "report_unwritable", { cause: error });
   }
 }

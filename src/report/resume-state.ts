@@ -1,21 +1,14 @@
-import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
-import { InputError } from "../errors.js";
-import { CsvSyntaxError, CsvTokenizer } from "../input/csv-tokenizer.js";
-import { decodeText, TextDecodeError } from "../input/text.js";
-import { murmur3x86_128 } from "../rows/murmur3.js";
-import { isReportHeader } from "./columns.js";
-import { csvLine } from "./csv-line.js";
+import { TextHasher } from "../rows/murmur3.js";
 import type { ReportKind } from "./format.js";
+import type { EarlierRun } from "./report-files.js";
+import { reportRecords } from "./report-records.js";
 import { SETTLED_STATUSES } from "./row-result.js";
-import { journalPath } from "./writer.js";
 
 /**
  * What an earlier run's report says, for `--resume`: which rows are settled (never sent
  * again), which may have been applied without our knowing, and, per row, a hash of its
- * key, so that a changed input is noticed before anything is sent. Read from the journal
- * of an interrupted run if there is one, else from the finished report. A last record cut
- * short by a crash is ignored: that row is retried.
+ * key, so that a changed input is noticed before anything is sent. Read from the files of
+ * an unfinished run if there are any, else from the finished report.
  */
 export class ResumeState {
   private settledBits: Uint8Array = new Uint8Array(1024);
@@ -25,6 +18,8 @@ export class ResumeState {
   /** The highest row number in the report. */
   rows = 0;
   settled = 0;
+  /** Per file read: whether its rows came in order, and its last row. */
+  readonly files = new Map<string, { sorted: boolean; lastRow: number }>();
 
   constructor(
     /** The file it was read from. */
@@ -91,121 +86,27 @@ function grown(bits: Uint8Array, size: number): Uint8Array {
   return next;
 }
 
+const hasher = new TextHasher();
+
 /** The key as the report stores it, hashed. */
 export function reportKeyHash(storedKey: string): number {
-  return murmur3x86_128(storedKey)[0];
+  return hasher.hash(storedKey)[0] ?? 0;
 }
 
-/** The file `--resume` continues from: the journal of an interrupted run, else the finished report. */
-export async function resumeSource(reportPath: string): Promise<{ path: string; complete: boolean } | undefined> {
-  for (const [path, complete] of [
-    [journalPath(reportPath), false],
-    [reportPath, true],
-  ] as const) {
-    try {
-      await access(path);
-      return { path, complete };
-    } catch {
-      // not there: try the next
+/** Reads every record an earlier run left (see `findEarlierRun`). */
+export async function loadResumeState(earlier: EarlierRun, kind: ReportKind): Promise<ResumeState> {
+  const sources = earlier.finished ? [earlier.report] : [earlier.carried, earlier.part, earlier.ahead].filter((path) => path !== undefined);
+  const state = new ResumeState(earlier.finished ? earlier.report : (earlier.part ?? earlier.carried ?? ""), earlier.finished);
+  for (const path of sources) {
+    const file = { sorted: true, lastRow: 0 };
+    for await (const group of reportRecords(path, kind)) {
+      for (const record of group) {
+        state.add(record.row, record.key, record.status);
+        if (record.row <= file.lastRow) file.sorted = false;
+        file.lastRow = Math.max(file.lastRow, record.row);
+      }
     }
+    state.files.set(path, file);
   }
-  return undefined;
-}
-
-export async function loadResumeState(reportPath: string, kind: ReportKind): Promise<ResumeState | undefined> {
-  const found = await resumeSource(reportPath);
-  if (found === undefined) return undefined;
-  const state = new ResumeState(found.path, found.complete);
-  for await (const record of reportRecords(found.path, kind)) state.add(record.row, record.key, record.status);
   return state;
-}
-
-/** The settled records of the report, re-encoded, to carry into the new run's report. */
-export async function* settledRecords(path: string, kind: ReportKind): AsyncGenerator<{ status: string; line: string }> {
-  for await (const record of reportRecords(path, kind)) {
-    if (SETTLED_STATUSES.has(record.status)) yield { status: record.status, line: record.line() };
-  }
-}
-
-interface StoredRecord {
-  row: number;
-  key: string;
-  status: string;
-  line(): string;
-}
-
-async function* reportRecords(path: string, kind: ReportKind): AsyncGenerator<StoredRecord> {
-  const text = decodeText(createReadStream(path, { highWaterMark: 64 * 1024 }));
-  try {
-    if (kind === "ndjson") yield* ndjsonRecords(path, text);
-    else yield* csvRecords(path, text);
-  } catch (error) {
-    // Bytes that are not text (a disk that filled up, a power cut) make the report unusable.
-    if (error instanceof TextDecodeError) throw damaged(path, 0, `it holds ${error.message}`);
-    throw error;
-  }
-}
-
-async function* csvRecords(path: string, text: AsyncIterable<string>): AsyncGenerator<StoredRecord> {
-  const tokenizer = new CsvTokenizer({ delimiter: ",", maxRecordChars: 64 * 1024 * 1024 });
-  let header = true;
-  try {
-    for await (const chunk of text) {
-      const out: { line: number; fields: string[] }[] = [];
-      tokenizer.push(chunk, (line, fields) => out.push({ line, fields }));
-      for (const { line, fields } of out) {
-        if (header) {
-          if (!isReportHeader(fields)) throw damaged(path, line, "it does not start with the report's header");
-          header = false;
-          continue;
-        }
-        const row = Number(fields[0]);
-        if (!isRowNumber(row)) throw damaged(path, line, `"${fields[0] ?? ""}" is not a row number`);
-        yield { row, key: fields[1] ?? "", status: fields[2] ?? "", line: () => csvLine(fields) };
-      }
-    }
-  } catch (error) {
-    if (error instanceof CsvSyntaxError) throw damaged(path, error.line, error.message);
-    throw error;
-  }
-  // Whatever is left has no line end: a record cut short by a crash. It is not used.
-}
-
-async function* ndjsonRecords(path: string, text: AsyncIterable<string>): AsyncGenerator<StoredRecord> {
-  let pending = "";
-  let line = 0;
-  for await (const chunk of text) {
-    pending += chunk;
-    let start = 0;
-    for (let nl = pending.indexOf("\n"); nl !== -1; nl = pending.indexOf("\n", start)) {
-      const raw = pending.slice(start, nl);
-      start = nl + 1;
-      line++;
-      if (raw.trim() === "") continue;
-      let value: { row?: unknown; key?: unknown; status?: unknown };
-      try {
-        value = JSON.parse(raw) as typeof value;
-      } catch {
-        throw damaged(path, line, "a line is not JSON");
-      }
-      if (typeof value !== "object" || value === null || !isRowNumber(value.row) || typeof value.status !== "string") throw damaged(path, line, "a record has no row number or status");
-      yield { row: value.row, key: typeof value.key === "string" ? value.key : "", status: value.status, line: () => `${raw}\n` };
-    }
-    pending = pending.slice(start);
-  }
-}
-
-/**
- * Rows are counted from 1. The state's tables are sized by the largest row, so a number far
- * beyond any real input (a hundred million rows) is damage, not a row to make room for.
- */
-const MAX_ROW = 100_000_000;
-
-function isRowNumber(row: unknown): row is number {
-  return typeof row === "number" && Number.isInteger(row) && row >= 1 && row <= MAX_ROW;
-}
-
-function damaged(path: string, line: number, why: string): InputError {
-  const where = line > 0 ? `line ${line}: ` : "";
-  return new InputError(`cannot resume from ${path}: ${where}${why}. Use --force to start over.`, "report_damaged", line > 0 ? line : undefined);
 }

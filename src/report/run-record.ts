@@ -14,16 +14,13 @@ export interface RunRecord {
   dryRun: boolean;
 }
 
-export function runRecordPath(reportPath: string): string {
-  return `${reportPath}.addlist.json`;
+/** `path`: the run record's own path (see `reportFiles`). */
+export async function writeRunRecord(path: string, record: RunRecord): Promise<void> {
+  await writeFile(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
-export async function writeRunRecord(reportPath: string, record: RunRecord): Promise<void> {
-  await writeFile(runRecordPath(reportPath), `${JSON.stringify(record)}\n`, { mode: 0o600 });
-}
-
-export async function readRunRecord(reportPath: string): Promise<Partial<RunRecord> | undefined> {
-  const text = await readFile(runRecordPath(reportPath), "utf8").catch(() => undefined);
+export async function readRunRecord(path: string): Promise<Partial<RunRecord> | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   const record = parseJson(text);
   // A damaged record (not an object) names no run.
@@ -31,11 +28,11 @@ export async function readRunRecord(reportPath: string): Promise<Partial<RunReco
 }
 
 /** Refuses a report recorded for another command; a report without a record is not checked. */
-export async function checkRunRecord(reportPath: string, expected: Pick<RunRecord, "driver" | "target">): Promise<void> {
-  const saved = await readRunRecord(reportPath);
+export async function checkRunRecord(reportPath: string, path: string, expected: Pick<RunRecord, "driver" | "target">): Promise<void> {
+  const saved = await readRunRecord(path);
   if (saved === undefined || (saved.driver === expected.driver && saved.target === expected.target)) return;
   if (typeof saved.driver !== "string" || typeof saved.target !== "string") {
-    throw new InputError(`cannot resume from ${reportPath}: its run record ${runRecordPath(reportPath)} is damaged. Use --force to start over.`, "report_damaged");
+    throw new InputError(`cannot resume from ${reportPath}: its run record ${path} is damaged. Use --force to start over.`, "report_damaged");
   }
   const was = `addlist ${String(saved?.driver)} ${String(saved?.target)}`;
   throw new UsageError(

@@ -1,7 +1,9 @@
+import type { BadRowsAllowed } from "../config.js";
 import { ExitCode } from "../errors.js";
 import { type StopReason, stopExitCode } from "../pipeline/run-control.js";
 import { counted, duration, thousands } from "./format-numbers.js";
-import { ROW_STATUSES, type StatusCounts, SUCCESS_STATUSES } from "./row-result.js";
+import { BAD_ROW_STATUSES, ROW_STATUSES, type StatusCounts, SUCCESS_STATUSES } from "./row-result.js";
+import type { Reason } from "./tally.js";
 
 /** The run's summary: printed for people on stderr, or as one JSON object with `--json`. */
 export interface RunSummary {
@@ -16,18 +18,29 @@ export interface RunSummary {
   elapsed_ms: number;
   report: string;
   exit_code: number;
-  /** When the run stopped at a quota: when to `--resume`. */
+  /** When the run stopped at a quota: when to come back. */
   resume_after?: string;
+  /** The most frequent causes of invalid, rejected, failed and not_sent rows. */
+  reasons: Reason[];
   rate_limited: number;
   split_requests: number;
+  /** The `--state` file, for an incremental run. */
+  state?: string;
   /** Why the run stopped early, if it did. */
   stopped?: { reason: StopReason["kind"]; message: string };
 }
 
-export function exitCodeFor(counts: StatusCounts, stop: StopReason | undefined): ExitCode {
+/** The exit code of a run that got this far: see the exit code table in the README. */
+export function exitCodeFor(counts: StatusCounts, stop: StopReason | undefined, allowed: BadRowsAllowed, rows: number): ExitCode {
   if (stop !== undefined) return stopExitCode(stop);
-  const unsuccessful = ROW_STATUSES.some((status) => counts[status] > 0 && !SUCCESS_STATUSES.has(status));
-  return unsuccessful ? ExitCode.rowsUnsettled : ExitCode.ok;
+  let bad = 0;
+  for (const status of ROW_STATUSES) {
+    if (counts[status] === 0 || SUCCESS_STATUSES.has(status)) continue;
+    if (!BAD_ROW_STATUSES.has(status)) return ExitCode.rowsUnsettled; // failed, not_sent: never tolerated
+    bad += counts[status];
+  }
+  const tolerated = "rows" in allowed ? allowed.rows : (rows * allowed.percent) / 100;
+  return bad > tolerated ? ExitCode.rowsUnsettled : ExitCode.ok;
 }
 
 export function stopMessage(stop: StopReason): string {
@@ -38,41 +51,58 @@ export function stopMessage(stop: StopReason): string {
       return `the provider asked to wait until ${new Date(stop.resumeAt).toISOString()}, longer than --max-wait (a quota or a long rate-limit pause)`;
     case "breaker":
       return stop.message;
-    case "input":
-      return `the input changed while it was being sent (${stop.message}); the report lacks the rows not read`;
     case "signal":
       return `interrupted by ${stop.signal}`;
   }
 }
 
-export function summaryText(summary: RunSummary): string {
+/** `stamped`: the first line starts with the date and time, so that nights in one cron log can be told apart. */
+export function summaryText(summary: RunSummary, { stamped }: { stamped: boolean }): string {
   const verb = summary.dry_run ? "planned" : "sent";
+  const stamp = stamped ? `${new Date().toISOString()} ` : "";
   const lines = [
-    `${summary.driver} → ${summary.target}: ${counted(summary.rows, "row")} in ${duration(summary.elapsed_ms)}; ${counted(summary.requests, "request")} ${verb}, ${counted(summary.retries, "retry", "retries")}, ${thousands(summary.rate_limited)} rate-limited, ${thousands(summary.split_requests)} split`,
+    `${stamp}${summary.driver} → ${summary.target}: ${counted(summary.rows, "row")} in ${duration(summary.elapsed_ms)}; ${counted(summary.requests, "request")} ${verb}, ${counted(summary.retries, "retry", "retries")}, ${thousands(summary.rate_limited)} rate-limited, ${thousands(summary.split_requests)} split`,
   ];
   const width = Math.max(...ROW_STATUSES.map((status) => status.length));
   for (const status of ROW_STATUSES) {
     if (summary.counts[status] > 0) lines.push(`  ${status.padEnd(width)}  ${thousands(summary.counts[status]).padStart(10)}`);
   }
-  // Abandoned (a second Ctrl-C) or cut short by a changed input, some rows have no record yet.
+  // Abandoned (a second Ctrl-C), some rows have no record yet.
   const unrecorded = summary.rows - ROW_STATUSES.reduce((sum, status) => sum + summary.counts[status], 0);
   if (unrecorded > 0) lines.push(`  ${"no record yet".padEnd(width)}  ${thousands(unrecorded).padStart(10)}`);
+  if (summary.reasons.length > 0)
+    lines.push(
+      "why:",
+      ...summary.reasons.map(
+        (reason) => `  ${thousands(reason.count).padStart(10)} ${reason.status} (${reason.code || "no code"}): ${shortened(reason.message)}`,
+      ),
+    );
   lines.push(`report: ${summary.report === "-" ? "standard output" : summary.report}`);
-  if (summary.stopped !== undefined) {
-    const unsent = unrecorded > 0 ? "rows without a record are sent by --resume" : "unsent rows are not_sent in the report";
-    lines.push(`stopped: ${summary.stopped.message}; ${unsent}`);
-  }
-  if (summary.resume_after !== undefined) lines.push(`resume after ${summary.resume_after} with the same command and --resume`);
-  else if (summary.stopped?.reason === "provider") lines.push("once the cause is fixed, the same command with --resume sends the rest");
-  else if (summary.stopped !== undefined) lines.push("to finish later, run the same command with --resume");
-  lines.push(`exit ${summary.exit_code}: ${exitMeaning(summary.exit_code, summary.dry_run)}`);
+  lines.push(...nextSteps(summary, unrecorded));
+  lines.push(`exit ${summary.exit_code}: ${exitMeaning(summary)}`);
   return `${lines.join("\n")}\n`;
 }
 
-function exitMeaning(code: number, dryRun: boolean): string {
-  switch (code) {
+function nextSteps(summary: RunSummary, unrecorded: number): string[] {
+  if (summary.stopped === undefined) return [];
+  const unsent = unrecorded > 0 ? "rows without a record are sent by --resume" : "unsent rows are not_sent in the report";
+  const lines = [`stopped: ${summary.stopped.message}; ${unsent}`];
+  const again =
+    summary.state !== undefined && unrecorded === 0
+      ? `the next run with --state ${summary.state} sends what is not yet in the target`
+      : "the same command with --resume sends the rest";
+  if (summary.resume_after !== undefined) lines.push(`after ${summary.resume_after}, ${again}`);
+  else if (summary.stopped.reason === "provider") lines.push(`once the cause is fixed, ${again}`);
+  else lines.push(`to finish later: ${again}`);
+  return lines;
+}
+
+function exitMeaning(summary: RunSummary): string {
+  const bad = summary.counts.invalid + summary.counts.rejected;
+  switch (summary.exit_code) {
     case ExitCode.ok:
-      return dryRun ? "every row is valid" : "every row is in the target";
+      if (summary.dry_run) return bad === 0 ? "every row is valid" : `every row is valid but ${thousands(bad)}, within --max-bad-rows`;
+      return bad === 0 ? "every row is in the target" : `every row is in the target but ${thousands(bad)} invalid or rejected, within --max-bad-rows`;
     case ExitCode.rowsUnsettled:
       return "some rows are invalid, rejected or failed (see the report)";
     case ExitCode.stopped:
@@ -82,4 +112,8 @@ function exitMeaning(code: number, dryRun: boolean): string {
     default:
       return "interrupted";
   }
+}
+
+function shortened(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }

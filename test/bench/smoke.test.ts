@@ -21,7 +21,10 @@ describe("npm run bench", () => {
     expect(results.overhead).toMatchObject({ ratio: expect.any(Number), rows_per_s: expect.any(Number) });
     expect(results.latency).toMatchObject({ efficiency: expect.any(Number) });
     expect(results.rate_limited).toMatchObject({ "retry-after": { use_of_limit: expect.any(Number) }, headers: { share_429: expect.any(Number) } });
-    expect(Object.values(results.memory ?? {})).toEqual([expect.objectContaining({ peak_rss_mb: expect.any(Number) }), expect.objectContaining({ peak_rss_mb: expect.any(Number) })]);
+    expect(Object.values(results.memory ?? {})).toEqual([
+      expect.objectContaining({ peak_rss_mb: expect.any(Number) }),
+      expect.objectContaining({ peak_rss_mb: expect.any(Number) }),
+    ]);
     expect(results.startup).toMatchObject({ ratio: expect.any(Number) });
   }, 120_000);
 });

@@ -118,7 +118,10 @@ describe("emarsys", () => {
 });
 
 describe("amplemarket", () => {
-  const env = (box: Awaited<ReturnType<typeof sandbox>>): Record<string, string> => ({ AMPLEMARKET_API_KEY: FAKE_KEY, AMPLEMARKET_BASE_URL: box.baseUrl("amplemarket") });
+  const env = (box: Awaited<ReturnType<typeof sandbox>>): Record<string, string> => ({
+    AMPLEMARKET_API_KEY: FAKE_KEY,
+    AMPLEMARKET_BASE_URL: box.baseUrl("amplemarket"),
+  });
 
   it("rejects the lead the provider points at and sends the rest; duplicates by identity", async () => {
     const box = await sandbox();

@@ -54,7 +54,9 @@ describe("hostile answers: a clear error for the batch, never a row claimed", ()
     const elsewhere = `http://127.0.0.1:${(trap.address() as AddressInfo).port}/steal`;
     const { run, report } = await against("redirect", [], elsewhere);
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain(`redirect: the provider answered HTTP 307 with a redirect to http://127.0.0.1:${(trap.address() as AddressInfo).port}; redirects are not followed`);
+    expect(run.stderr).toContain(
+      `redirect: the provider answered HTTP 307 with a redirect to http://127.0.0.1:${(trap.address() as AddressInfo).port}; redirects are not followed`,
+    );
     expect(report.every((r) => r.status === "not_sent" && r.code === "redirect")).toBe(true);
     expect(trapped).toBe(0);
     expect(run.stdout + run.stderr).not.toContain(FAKE_KEY);

@@ -28,7 +28,16 @@ describe("hostile input files", () => {
   });
 
   it("invalid UTF-8 in the middle: refused naming its line", async () => {
-    const content = Buffer.concat([Buffer.from(`contact_id,name\n${ROWS.slice(0, 40).map((id) => `${id},ok`).join("\n")}\n`), Buffer.from("c0ffee00-0000-4000-8000-000000000000,Ren"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    const content = Buffer.concat([
+      Buffer.from(
+        `contact_id,name\n${ROWS.slice(0, 40)
+          .map((id) => `${id},ok`)
+          .join("\n")}\n`,
+      ),
+      Buffer.from("c0ffee00-0000-4000-8000-000000000000,Ren"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n"),
+    ]);
     await refused("latin1.csv", content, /latin1\.csv: line 42: the input has bytes that are not valid UTF-8 text/);
   });
 
@@ -47,7 +56,7 @@ describe("hostile input files", () => {
     await new Promise((resolve) => out.end(resolve));
     const run = await runCli(["leadlex-list", "l", "long.csv"], { cwd: dir, env: leadlexEnv(box) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("addlist: long.csv: line 2: a record is longer than 1048576 characters (is a quote left open?)\n");
+    expect(run.stderr).toBe("addlist: long.csv: line 2: a record is longer than 1 MiB (is a quote left open?)\n");
     expect(box.state.requests).toBe(0);
   });
 
@@ -64,8 +73,12 @@ describe("hostile input files", () => {
     expect(Object.keys(report[0] ?? {})).toHaveLength(10_007);
   });
 
-  it("an unclosed quote at the end: refused naming the line it opens on", async () => {
-    await refused("quote.csv", `contact_id,note\n${ROWS[0]},"fine"\n${ROWS[1]},"never closed\n`, /quote\.csv: line 3: a quoted field is not closed before the end of the file/);
+  it("an unclosed quote at the end: refused naming the line where the file ended inside it", async () => {
+    await refused(
+      "quote.csv",
+      `contact_id,note\n${ROWS[0]},"fine"\n${ROWS[1]},"never closed\n`,
+      /quote\.csv: line 3: the file ends inside a quoted field \(is a quote left open\?\)/,
+    );
   });
 
   it("mixed line endings: read as they come", async () => {
@@ -77,12 +90,20 @@ describe("hostile input files", () => {
   });
 
   it("JSON nested 10,000 deep: refused naming the line", async () => {
-    await refused("deep.json", `[\n"${ROWS[0]}",\n${"[".repeat(10_000)}${"]".repeat(10_000)}\n]`, /deep\.json: line 3: an array element is nested deeper than 32 levels/);
-    await refused("deep.ndjson", `${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}\n`, /deep\.ndjson: line 1: the line is nested deeper than 32 levels/);
+    await refused(
+      "deep.json",
+      `[\n"${ROWS[0]}",\n${"[".repeat(10_000)}${"]".repeat(10_000)}\n]`,
+      /deep\.json: line 3: an array element is nested deeper than 32 levels/,
+    );
+    await refused("deep.ndjson", `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}\n`, /deep\.ndjson: line 1: the line is nested deeper than 32 levels/);
   });
 
   it("NDJSON with a truncated last line: refused naming it", async () => {
-    await refused("cut.ndjson", `{"contact_id":"${ROWS[0]}"}\n{"contact_id":"${ROWS[1]}"}\n{"contact_id":"${ROWS[2]}`, /cut\.ndjson: line 3: the last line \(cut short\?\) is not valid JSON/);
+    await refused(
+      "cut.ndjson",
+      `{"contact_id":"${ROWS[0]}"}\n{"contact_id":"${ROWS[1]}"}\n{"contact_id":"${ROWS[2]}`,
+      /cut\.ndjson: line 3: the last line \(cut short\?\) is not valid JSON/,
+    );
   });
 
   it("a directory as input: refused", async () => {

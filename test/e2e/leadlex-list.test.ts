@@ -45,7 +45,13 @@ describe("leadlex-list end to end", () => {
     const dir = tempDir();
     const unknown = "deadbeef-0000-4000-8000-000000000001";
     const keys = [uuid(1), "not-a-uuid", "", uuid(2), uuid(1), uuid(2).toUpperCase(), unknown, uuid(3)];
-    writeFileSync(join(dir, "mixed.csv"), csv(keys.map((key, i) => `${key},note ${i}`), "contact_id,note"));
+    writeFileSync(
+      join(dir, "mixed.csv"),
+      csv(
+        keys.map((key, i) => `${key},note ${i}`),
+        "contact_id,note",
+      ),
+    );
     const run = await runCli(["leadlex-list", "l", "mixed.csv", "--json"], { cwd: dir, env: leadlexEnv(box) });
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -59,7 +65,18 @@ describe("leadlex-list end to end", () => {
       report: "mixed.report.csv",
       exit_code: 1,
     });
-    expect(Object.keys(summary).slice(0, 10)).toEqual(["driver", "target", "dry_run", "rows", "counts", "requests", "retries", "elapsed_ms", "report", "exit_code"]);
+    expect(Object.keys(summary).slice(0, 10)).toEqual([
+      "driver",
+      "target",
+      "dry_run",
+      "rows",
+      "counts",
+      "requests",
+      "retries",
+      "elapsed_ms",
+      "report",
+      "exit_code",
+    ]);
     const received = box.state.receivedCounts("leadlex-list:l");
     expect(received).toEqual({ [uuid(1)]: 1, [uuid(2)]: 1, [uuid(3)]: 1 });
     const report = readCsvReport(join(dir, "mixed.report.csv")).sort((a, b) => Number(a.row) - Number(b.row));
@@ -82,7 +99,7 @@ describe("leadlex-list end to end", () => {
     writeFileSync(join(dir, "bad.csv"), `contact_id,name\n${uuid(1)},a\n${uuid(2)},"b\n${uuid(3)},c\n`);
     const run = await runCli(["leadlex-list", "l", "bad.csv"], { cwd: dir, env: leadlexEnv(box) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("addlist: bad.csv: line 3: a quoted field is not closed before the end of the file\n");
+    expect(run.stderr).toBe("addlist: bad.csv: line 4: the file ends inside a quoted field (is a quote left open?)\n");
     expect(box.state.stats().requests).toBe(0);
     expect(existsSync(join(dir, "bad.report.csv"))).toBe(false);
   });
@@ -104,7 +121,9 @@ describe("leadlex-list end to end", () => {
     writeFileSync(join(dir, "people.csv"), "email,name\na@x.com,A\n");
     const run = await runCli(["leadlex-list", "l", "people.csv"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY } });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('has no key column: expected one of "contact_id", "id", "uuid" (or name it with --column); the columns found are: "email", "name"');
+    expect(run.stderr).toContain(
+      'has no key column: expected one of "contact_id", "id", "uuid" (or name it with --column); the columns found are: "email", "name"',
+    );
   });
 
   it("reads stdin, gzip and JSON, and writes an NDJSON report to stdout", async () => {
@@ -115,10 +134,15 @@ describe("leadlex-list end to end", () => {
     const body = gzipSync(`${JSON.stringify([uuid(1), { contact_id: uuid(2) }])}\n`);
     const toStdout = await runCli(["leadlex-list", "l", "-", "--report", "-", "-q"], { cwd: dir, env: leadlexEnv(box), stdin: body });
     expect(toStdout.code).toBe(0);
-    expect(toStdout.stdout).toBe(`row,key,status,code,message,attempts,http_status,contact_id\n1,${uuid(1)},already_present,,,1,200,${uuid(1)}\n2,${uuid(2)},already_present,,,1,200,${uuid(2)}\n`);
+    expect(toStdout.stdout).toBe(
+      `row,key,status,code,message,attempts,http_status,contact_id\n1,${uuid(1)},already_present,,,1,200,${uuid(1)}\n2,${uuid(2)},already_present,,,1,200,${uuid(2)}\n`,
+    );
     const run = await runCli(["leadlex-list", "l2", "-", "--report", "out.ndjson", "-q"], { cwd: dir, env: leadlexEnv(box), stdin: body });
     expect(run.code).toBe(0);
-    const lines = readFileSync(join(dir, "out.ndjson"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(join(dir, "out.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       { row: 1, key: uuid(1), status: "added", code: null, message: null, attempts: 1, http_status: 200, input: uuid(1) },
       { row: 2, key: uuid(2), status: "added", code: null, message: null, attempts: 1, http_status: 200, input: { contact_id: uuid(2) } },
@@ -161,7 +185,7 @@ describe("leadlex-list end to end", () => {
   });
 
   it.each([
-    [["--batch-size", "101"], "--batch-size must be a whole number from 1 to 100 (the leadlex-list limit); got \"101\""],
+    [["--batch-size", "101"], '--batch-size must be a whole number from 1 to 100 (the leadlex-list limit); got "101"'],
     [["--concurrency", "0"], "--concurrency must be a whole number from 1 to 64"],
     [["--json", "--report", "-"], "--json and --report - both want standard output"],
     [["--base-url", "http://api.example.com"], "must use https"],

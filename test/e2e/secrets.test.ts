@@ -40,13 +40,23 @@ const oauth = (box: RunningSandbox, secret = CLIENT_SECRET): Record<string, stri
   EMARSYS_TOKEN_URL: box.tokenUrl,
   EMARSYS_BASE_URL: box.baseUrl("emarsys"),
 });
-const wsse = (box: RunningSandbox, secret: string): Record<string, string> => ({ EMARSYS_USERNAME: "user", EMARSYS_SECRET: secret, EMARSYS_BASE_URL: `${box.origin}/emarsys/api/v2` });
+const wsse = (box: RunningSandbox, secret: string): Record<string, string> => ({
+  EMARSYS_USERNAME: "user",
+  EMARSYS_SECRET: secret,
+  EMARSYS_BASE_URL: `${box.origin}/emarsys/api/v2`,
+});
 const ample = (box: RunningSandbox): Record<string, string> => ({ AMPLEMARKET_API_KEY: AMPLE_KEY, AMPLEMARKET_BASE_URL: box.baseUrl("amplemarket") });
 
 const SCENARIOS: Scenario[] = [
   { name: "leadlex success, verbose, json", exit: 0, args: ["leadlex-list", "l", "ids.csv", "-v", "--json"], env: (b) => leadlex(b) },
   { name: "leadlex key refused", exit: 3, args: ["leadlex-list", "l", "ids.csv", "-v"], env: (b) => leadlex(b, `invalid-${LEADLEX_KEY}`) },
-  { name: "leadlex through faults", exit: 1, args: ["leadlex-list", "l", "ids.csv", "-v", "--retries", "2", "--timeout", "1"], env: (b) => leadlex(b), sandbox: { faults: { rate: 0.5, kinds: ["500", "502", "reset-after", "not-json"], seed: 3 } } },
+  {
+    name: "leadlex through faults",
+    exit: 1,
+    args: ["leadlex-list", "l", "ids.csv", "-v", "--retries", "2", "--timeout", "1"],
+    env: (b) => leadlex(b),
+    sandbox: { faults: { rate: 0.5, kinds: ["500", "502", "reset-after", "not-json"], seed: 3 } },
+  },
   { name: "leadlex report on stdout", exit: 0, args: ["leadlex-list", "l", "ids.csv", "--report", "-"], env: (b) => leadlex(b) },
   { name: "leadlex unknown list", exit: 3, args: ["leadlex-list", "missing-l", "ids.csv", "--json"], env: (b) => leadlex(b) },
   { name: "leadlex bad option", exit: 2, args: ["leadlex-list", "l", "ids.csv", "--batch-size", "0", "--json"], env: (b) => leadlex(b) },

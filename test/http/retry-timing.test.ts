@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs } from "../../src/http/backoff.js";
 import { parseRetryAfter, remaining, resetAt, serverWaitMs } from "../../src/http/retry-timing.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -40,15 +39,5 @@ describe("retry timing", () => {
     expect(remaining({ "x-ratelimit-remaining": "0" })).toBe(0);
     expect(remaining({ "ratelimit-remaining": "17" })).toBe(17);
     expect(remaining({ "x-ratelimit-remaining": "many" })).toBeUndefined();
-  });
-});
-
-describe("backoff", () => {
-  it("grows exponentially under a cap, with full jitter", () => {
-    const policy = { baseMs: 100, capMs: 1000 };
-    expect(backoffMs(policy, 0, () => 0.999)).toBe(99);
-    expect(backoffMs(policy, 3, () => 0.5)).toBe(400);
-    expect(backoffMs(policy, 10, () => 0.999)).toBe(999);
-    expect(backoffMs(policy, 2, () => 0)).toBe(0);
   });
 });

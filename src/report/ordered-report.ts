@@ -1,0 +1,137 @@
+import { open, rename, rm } from "node:fs/promises";
+import { AddlistError, describeError, ExitCode, UsageError } from "../errors.js";
+import type { ReportEncoder } from "./format.js";
+import type { ReportFiles } from "./report-files.js";
+import type { RowResult } from "./row-result.js";
+import { fileTarget, Sink, stdoutTarget } from "./sink.js";
+
+/** Output waiting to be written beyond this (characters) makes the reader wait (slow disk, slow pipe). */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+/**
+ * The report, written in input row order as rows settle. A record whose earlier rows are
+ * still unsettled waits in memory, and is written at once to `<report>.part.ahead` too, so
+ * that a crash loses only the rows in flight; it joins `<report>.part` when its turn comes.
+ * At most `maxHeld` records wait: past that, `room()` holds the reader back until the row
+ * everyone waits for settles. When the run ends, `.part` becomes the report.
+ */
+export class OrderedReport {
+  private nextRow = 1;
+  private readonly held = new Map<number, string>();
+  private roomWaiters: (() => void)[] = [];
+
+  private constructor(
+    private readonly encoder: ReportEncoder,
+    private readonly part: Sink,
+    private readonly ahead: Sink | undefined,
+    private readonly files: ReportFiles | undefined,
+    private readonly maxHeld: number,
+  ) {}
+
+  /** A report file: `.part` and `.part.ahead` start afresh (an earlier run's are gathered by now). */
+  static async toFile(files: ReportFiles, encoder: ReportEncoder, maxHeld: number): Promise<OrderedReport> {
+    try {
+      const [part, ahead] = await Promise.all([open(files.part, "w", 0o600), open(files.ahead, "w", 0o600)]);
+      const report = new OrderedReport(encoder, new Sink(fileTarget(part)), new Sink(fileTarget(ahead)), files, maxHeld);
+      report.part.write(encoder.header());
+      report.ahead?.write(encoder.header());
+      return report;
+    } catch (error) {
+      throw new UsageError(`cannot write the report ${files.report}: ${describeError(error)}`, "report_unwritable", { cause: error });
+    }
+  }
+
+  static toStdout(encoder: ReportEncoder, stdout: NodeJS.WritableStream, maxHeld: number): OrderedReport {
+    const report = new OrderedReport(encoder, new Sink(stdoutTarget(stdout)), undefined, undefined, maxHeld);
+    report.part.write(encoder.header());
+    return report;
+  }
+
+  /** Rows with a record in `.part` so far. */
+  get rowsWritten(): number {
+    return this.nextRow - 1;
+  }
+
+  write(results: readonly RowResult[]): void {
+    this.place(results.map((result) => ({ row: result.row, line: this.encoder.encode(result) })));
+  }
+
+  /** A record carried over from an earlier run, as it was written there. */
+  writeCarried(row: number, line: string): void {
+    this.place([{ row, line }]);
+  }
+
+  private place(records: readonly { row: number; line: string }[]): void {
+    let inOrder = "";
+    let early = "";
+    for (const { row, line } of records) {
+      if (row === this.nextRow) inOrder += this.release(line);
+      else {
+        this.held.set(row, line);
+        early += line;
+      }
+    }
+    this.ahead?.write(early);
+    this.part.write(inOrder);
+    if (inOrder !== "") this.wakeRoomWaiters();
+  }
+
+  hasRoom(): boolean {
+    return this.held.size < this.maxHeld && this.part.backlog + (this.ahead?.backlog ?? 0) < HIGH_WATER;
+  }
+
+  /** Resolves once there is room again (see the class comment); throws if writing failed. */
+  async room(): Promise<void> {
+    if (this.part.backlog + (this.ahead?.backlog ?? 0) >= HIGH_WATER) await this.flushed();
+    if (this.held.size >= this.maxHeld) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves once every record handed in so far has reached the operating system. */
+  async flushed(): Promise<void> {
+    try {
+      await Promise.all([this.part.flushed(), this.ahead?.flushed()]);
+    } catch (error) {
+      throw this.writeFailure(error);
+    }
+  }
+
+  /** Makes the report durable and puts it in place. */
+  async finish(): Promise<void> {
+    if (this.held.size > 0) throw new Error(`${this.held.size} report records are still waiting for row ${this.nextRow}`);
+    try {
+      await Promise.all([this.part.finish(), this.ahead?.finish()]);
+      if (this.files === undefined) return;
+      await rename(this.files.part, this.files.report);
+      await Promise.all([rm(this.files.ahead, { force: true }), rm(this.files.carried, { force: true })]);
+    } catch (error) {
+      throw this.writeFailure(error);
+    }
+  }
+
+  /** Writes what it can and leaves the files in place, for `--resume` (after a forced exit). */
+  async abandon(): Promise<void> {
+    await Promise.all([this.part.abandon(), this.ahead?.abandon()]);
+  }
+
+  /** The line, and every held line that follows it in order. */
+  private release(line: string): string {
+    let text = line;
+    this.nextRow++;
+    for (let next = this.held.get(this.nextRow); next !== undefined; next = this.held.get(this.nextRow)) {
+      this.held.delete(this.nextRow);
+      text += next;
+      this.nextRow++;
+    }
+    return text;
+  }
+
+  private wakeRoomWaiters(): void {
+    if (this.held.size >= this.maxHeld) return;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  private writeFailure(error: unknown): AddlistError {
+    const label = this.files?.report ?? "on standard output";
+    return new AddlistError(`cannot write the report ${label}: ${describeError(error)}`, "report_write_failed", ExitCode.stopped, { cause: error });
+  }
+}

@@ -1,0 +1,91 @@
+import { hostname } from "node:os";
+import { open, readFile, rm, stat } from "node:fs/promises";
+import { describeError, UsageError } from "../errors.js";
+import { parseJson } from "../json.js";
+
+/** A lock whose content cannot be read is another run's only while it is being written. */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+interface Holder {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/**
+ * A file only one addlist run may use at a time (a report, a state file), held through
+ * `<file>.lock`, created exclusively and naming the process that holds it. A second run is
+ * refused at once; a lock left by a process that is gone, on this host, is taken over.
+ */
+export class Lock {
+  private constructor(
+    private readonly path: string,
+    private readonly mine: string,
+  ) {}
+
+  /** `what` names the locked file in the refusal, e.g. "the report r.csv". */
+  static async acquire(path: string, what: string): Promise<Lock> {
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() } satisfies Holder);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await open(path, "wx", 0o600);
+        await handle.writeFile(mine);
+        await handle.close();
+        return new Lock(path, mine);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+          throw new UsageError(`cannot lock ${what} (${path}): ${describeError(error)}`, "lock_failed", { cause: error });
+      }
+      const found = await readFile(path, "utf8").catch(() => undefined);
+      if (found === undefined) continue; // released meanwhile
+      if (attempt === 0 && (await isStale(path, found))) {
+        // Only the lock as read is removed: a run that took it over meanwhile keeps its own.
+        if ((await readFile(path, "utf8").catch(() => undefined)) === found) await rm(path, { force: true });
+        continue;
+      }
+      throw busy(path, what, found);
+    }
+  }
+
+  async release(): Promise<void> {
+    const found = await readFile(this.path, "utf8").catch(() => undefined);
+    if (found === this.mine) await rm(this.path, { force: true });
+  }
+}
+
+async function isStale(path: string, content: string): Promise<boolean> {
+  const holder = holderOf(content);
+  if (holder === undefined) {
+    const age = await stat(path).then(
+      (found) => Date.now() - found.mtimeMs,
+      () => 0,
+    );
+    return age > UNREADABLE_LOCK_GRACE_MS;
+  }
+  return holder.host === hostname() && !isAlive(holder.pid);
+}
+
+function holderOf(content: string): Holder | undefined {
+  const value = parseJson(content) as Partial<Holder> | undefined;
+  if (typeof value?.pid !== "number" || typeof value.host !== "string") return undefined;
+  return { pid: value.pid, host: value.host, started: typeof value.started === "string" ? value.started : "?" };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function busy(path: string, what: string, content: string): UsageError {
+  const holder = holderOf(content);
+  const who =
+    holder === undefined
+      ? "another addlist run"
+      : `another addlist run (pid ${holder.pid}${holder.host === hostname() ? "" : ` on ${holder.host}`}, since ${holder.started})`;
+  return new UsageError(`${who} is using ${what}: wait for it to end (if no such run is left, remove ${path})`, "locked");
+}
