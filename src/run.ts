@@ -220,7 +220,9 @@ function summarise(config: RunConfig, run: Sending, tally: Tally, stats: RunStat
     rate_limited: stats.rateLimited,
     split_requests: stats.splitRequests,
     ...(config.state === undefined ? {} : { state: config.state }),
-    ...(stop === undefined ? {} : { stopped: { reason: stop.kind, message: stopMessage(stop) } }),
+    ...(stop === undefined
+      ? {}
+      : { stopped: { reason: stop.kind, message: stopMessage(stop), ...(stop.kind === "provider" && stop.cause !== undefined ? { cause: stop.cause } : {}) } }),
   };
 }
 
@@ -230,7 +232,7 @@ async function startSending(config: RunConfig, io: RunIo, run: Sending, stats: R
   let credentials = config.credentials;
   if (config.sandbox) {
     const { startSandbox } = await import("./sandbox/server.js");
-    const sandbox = await startSandbox();
+    const sandbox = await startSandbox({ drivers: [config.spec] });
     run.held.sandbox = sandbox;
     // The sandbox's own address and obviously fake credentials: the real ones are never sent to it.
     const env = sandbox.env();

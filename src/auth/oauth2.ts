@@ -40,7 +40,9 @@ export function oauth2Auth(options: OAuth2Options): Auth {
   // undici is loaded with the first token request, not by every run that might need one.
   let agent: Promise<Agent> | undefined;
   const dispatcher = (): Promise<Agent> =>
-    (agent ??= import("undici").then(({ Agent }) => new Agent({ maxResponseSize: MAX_TOKEN_ANSWER_BYTES, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })));
+    (agent ??= import("undici").then(
+      ({ Agent }) => new Agent({ maxResponseSize: MAX_TOKEN_ANSWER_BYTES, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs }),
+    ));
   let token: { value: string; expiresAt: number } | undefined;
   let fetching: Promise<string> | undefined;
   const fetchToken = (signal: AbortSignal): Promise<string> => {
@@ -70,12 +72,20 @@ export function oauth2Auth(options: OAuth2Options): Auth {
 }
 
 /** One token request with HTTP Basic credentials (`basic`, before base64). */
-async function requestToken(tokenUrl: string, basic: string, redactor: Redactor, dispatcher: () => Promise<Agent>, signal: AbortSignal): Promise<z.infer<typeof tokenAnswer>> {
+async function requestToken(
+  tokenUrl: string,
+  basic: string,
+  redactor: Redactor,
+  dispatcher: () => Promise<Agent>,
+  signal: AbortSignal,
+): Promise<z.infer<typeof tokenAnswer>> {
   const url = new URL(tokenUrl);
   let answer: Awaited<ReturnType<Agent["request"]>>;
   let text: string;
   try {
-    answer = await (await dispatcher()).request({
+    answer = await (
+      await dispatcher()
+    ).request({
       origin: url.origin,
       path: url.pathname + url.search,
       method: "POST",

@@ -164,6 +164,7 @@ function interpret(answer: HttpAnswer, rows: readonly SentRow[]): BatchVerdict {
   if (answer.status !== 400 || reply === undefined) return { kind: "fail", ...error };
   switch (reply.replyCode) {
     case 3004: // invalid contact list id
+      return { kind: "stop", ...error, cause: "target" };
     case 3003: // the request's id list was not understood: every batch would fail alike
       return { kind: "stop", ...error };
     case 3002: // too many ids in one request

@@ -65,7 +65,14 @@ export type BatchVerdict =
   /** The answer cannot be trusted for any row: the batch fails, nothing is assumed added. */
   | ({ kind: "fail" } & ProviderError)
   /** A refusal of the run that only this provider's envelope tells (an unknown Emarsys list). */
-  | ({ kind: "stop" } & ProviderError);
+  | ({ kind: "stop"; cause?: StopCause } & ProviderError);
+
+/**
+ * What a refusal of the run is about, for the advice the summary gives: the target (an
+ * unknown or deleted list: fix the id), the credentials (fix the key, then resume), or a
+ * full list.
+ */
+export type StopCause = "target" | "credentials" | "full";
 
 /**
  * One provider endpoint, created for one run. A driver is pure: it checks rows, builds

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import type { ProviderError } from "../drivers/types.js";
+import type { ProviderError, StopCause } from "../drivers/types.js";
 import { ExitCode } from "../errors.js";
 
 /** Batches in a row that fail after all retries before the run stops. */
@@ -8,7 +8,7 @@ export const BREAKER_THRESHOLD = 5;
 /** Why a run stopped before every row was sent. */
 export type StopReason =
   /** A run-level provider answer (bad key, no permission, unknown target, list full…). */
-  | { kind: "provider"; code: string; message: string; listFull?: boolean | undefined }
+  | { kind: "provider"; code: string; message: string; cause?: StopCause | undefined }
   /** The provider asked to wait longer than `--max-wait`. */
   | { kind: "quota"; resumeAt: number }
   /** Batch after batch failed: the provider looks down. */
@@ -86,7 +86,7 @@ export class RunControl {
     if (reason === undefined) return { code: "not_sent", message: "not sent" };
     switch (reason.kind) {
       case "provider":
-        return { code: reason.listFull === true ? "list_full" : "run_stopped", message: `not sent: the run stopped (${reason.code}: ${reason.message})` };
+        return { code: reason.cause === "full" ? "list_full" : "run_stopped", message: `not sent: the run stopped (${reason.code}: ${reason.message})` };
       case "quota":
         return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
       case "breaker":
@@ -110,7 +110,7 @@ export function stopExitCode(reason: StopReason): ExitCode {
 }
 
 /** The one place where a request's refusal of the run, or a quota, becomes the run's stop. */
-export function stopReasonOf(verdict: ({ kind: "stop" } & ProviderError) | { kind: "quota"; resumeAt: number }, listFull: boolean): StopReason {
+export function stopReasonOf(verdict: ({ kind: "stop"; cause?: StopCause } & ProviderError) | { kind: "quota"; resumeAt: number }): StopReason {
   if (verdict.kind === "quota") return { kind: "quota", resumeAt: verdict.resumeAt };
-  return { kind: "provider", code: verdict.code, message: verdict.message, listFull };
+  return { kind: "provider", code: verdict.code, message: verdict.message, cause: verdict.cause };
 }

@@ -1,12 +1,15 @@
 import { credentialsFor, type CredentialStep, renewedAfter401 } from "../auth/steps.js";
 import type { Auth } from "../auth/types.js";
-import type { BatchVerdict, Driver, ProviderError, SentRow } from "../drivers/types.js";
+import type { BatchVerdict, Driver, ProviderError, SentRow, StopCause } from "../drivers/types.js";
 import { type HttpAnswer, TransportError } from "../http/answer.js";
 import type { Clock } from "../http/clock.js";
 import { answerAction, backoffMs, outageWaitMs, type RetryPolicy } from "../http/retry-policy.js";
 import { header, type HeaderBag, parseRetryAfter, serverWaitMs } from "../http/retry-timing.js";
 import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
 import type { RunControl } from "./run-control.js";
+
+/** What each status that refuses the run is about (402, no credits, is about none of these). */
+const CAUSES: Partial<Record<number, StopCause>> = { 401: "credentials", 403: "credentials", 404: "target", 410: "target", 409: "full" };
 
 /** How long a token endpoint's 429 without a Retry-After holds requests back. */
 const TOKEN_RATE_LIMIT_PAUSE_MS = 1000;
@@ -52,7 +55,7 @@ export interface AttemptTrace {
  * - `stop`: a refusal of the whole run (credentials, target, a redirect);
  * - `quota`: the provider asked to wait past `--max-wait`.
  */
-export type PartVerdict = BatchVerdict | { kind: "unsent" } | ({ kind: "stop"; listFull?: boolean } & ProviderError) | { kind: "quota"; resumeAt: number };
+export type PartVerdict = BatchVerdict | { kind: "unsent" } | { kind: "quota"; resumeAt: number };
 
 export interface SendOutcome {
   verdict: PartVerdict;
@@ -162,7 +165,7 @@ async function readAnswer(answer: HttpAnswer, retryAt: number | undefined, sent:
         const renewed = await renewedAfter401(ctx.auth, ctx.control.requestSignal, sent);
         if (renewed !== undefined) return renewed.kind === "headers" ? undefined : credentialTrouble(renewed, attempts, ctx);
       }
-      return { verdict: { kind: "stop", ...ctx.driver.describeError(answer), listFull: answer.status === 409 } };
+      return { verdict: { kind: "stop", ...ctx.driver.describeError(answer), cause: CAUSES[answer.status] } };
     case "read":
       return { verdict: ctx.driver.interpret(answer, attempts.rows) };
   }
@@ -202,7 +205,7 @@ async function retryLater(failure: ProviderError, toldMs: number, attempts: Atte
  * about the API's own limits; anything else is retried like a failed request.
  */
 function credentialTrouble(step: Exclude<CredentialStep, { kind: "headers" }>, attempts: Attempts, ctx: SendContext): Step | Promise<Step> {
-  if (step.kind === "refused") return { verdict: { kind: "stop", code: step.code, message: step.message } };
+  if (step.kind === "refused") return { verdict: { kind: "stop", code: step.code, message: step.message, cause: "credentials" } };
   if (step.kind === "abandoned") return { verdict: { kind: "unsent" } };
   const { unavailable } = step;
   ctx.trace?.({ path: attempts.path, rows: attempts.rows.length, error: unavailable.message, ms: 0 });

@@ -89,8 +89,8 @@ function apply(outcome: SendOutcome, done: Part & Sending, settling: Settling): 
       return;
     case "stop":
     case "quota": {
-      const listFull = verdict.kind === "stop" && "listFull" in verdict && verdict.listFull === true;
-      ctx.control.stop(stopReasonOf(verdict, listFull));
+      const listFull = verdict.kind === "stop" && verdict.cause === "full";
+      ctx.control.stop(stopReasonOf(verdict));
       if (listFull) results.push(...ctx.capacity.listFull());
       // The rows of the request that met the refusal keep its code; a full list's rows are all `list_full`.
       const why = verdict.kind === "stop" ? { code: listFull ? "list_full" : verdict.code, message: verdict.message } : ctx.control.unsentBecause();

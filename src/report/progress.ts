@@ -7,6 +7,8 @@ export interface ProgressSnapshot {
   rowsTotal: number;
   counts: StatusCounts;
   requests: number;
+  /** Why the run stopped early, if it did. */
+  stopped?: string | undefined;
 }
 
 export type ProgressMode = "spinner" | "lines" | "off";
@@ -68,13 +70,16 @@ export class Progress {
     const now = this.snapshot();
     const elapsed = Math.max(1, Date.now() - this.startedAt);
     const rate = ((now.rowsDone - this.doneAtStart) / elapsed) * 1000;
-    const share = now.rowsTotal > 0 ? ` (${((now.rowsDone / now.rowsTotal) * 100).toFixed(1)}%)` : "";
+    // Rows left unsent by a stop have a record, but were not done: the share says so.
+    const done = now.rowsDone - now.counts.not_sent;
+    const share = now.rowsTotal > 0 ? ` (${((done / now.rowsTotal) * 100).toFixed(1)}%)` : "";
     const left = now.rowsTotal - now.rowsDone;
-    const eta = rate > 0 && left > 0 ? `, ETA ${duration((left / rate) * 1000)}` : "";
+    const eta = rate > 0 && left > 0 && now.stopped === undefined ? `, ETA ${duration((left / rate) * 1000)}` : "";
     const counts = ROW_STATUSES.filter((status) => now.counts[status] > 0)
       .map((status) => `${status} ${thousands(now.counts[status])}`)
       .join(", ");
-    return `${thousands(now.rowsDone)}/${thousands(now.rowsTotal)} rows${share}, ${thousands(rate)} rows/s${eta}, ${counted(now.requests, "request")}${counts ? `; ${counts}` : ""}`;
+    const stopped = now.stopped === undefined ? "" : `stopped (${now.stopped}) at `;
+    return `${stopped}${thousands(done)}/${thousands(now.rowsTotal)} rows${share}, ${thousands(rate)} rows/s${eta}, ${counted(now.requests, "request")}${counts ? `; ${counts}` : ""}`;
   }
 
   private line(text: string): void {

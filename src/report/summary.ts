@@ -1,4 +1,5 @@
 import type { BadRowsAllowed } from "../config.js";
+import type { StopCause } from "../drivers/types.js";
 import { ExitCode } from "../errors.js";
 import { type StopReason, stopExitCode } from "../pipeline/run-control.js";
 import { counted, duration, thousands } from "./format-numbers.js";
@@ -26,8 +27,8 @@ export interface RunSummary {
   split_requests: number;
   /** The `--state` file, for an incremental run. */
   state?: string;
-  /** Why the run stopped early, if it did. */
-  stopped?: { reason: StopReason["kind"]; message: string };
+  /** Why the run stopped early, if it did, and what the refusal was about (see StopCause). */
+  stopped?: { reason: StopReason["kind"]; message: string; cause?: StopCause };
 }
 
 /** The exit code of a run that got this far: see the exit code table in the README. */
@@ -46,7 +47,7 @@ export function exitCodeFor(counts: StatusCounts, stop: StopReason | undefined, 
 export function stopMessage(stop: StopReason): string {
   switch (stop.kind) {
     case "provider":
-      return stop.listFull === true ? `the list is full (${stop.code}: ${stop.message})` : `the provider refused the run (${stop.code}: ${stop.message})`;
+      return stop.cause === "full" ? `the list is full (${stop.code}: ${stop.message})` : `the provider refused the run (${stop.code}: ${stop.message})`;
     case "quota":
       return `the provider asked to wait until ${new Date(stop.resumeAt).toISOString()}, longer than --max-wait (a quota or a long rate-limit pause)`;
     case "breaker":
@@ -84,17 +85,29 @@ export function summaryText(summary: RunSummary, { stamped }: { stamped: boolean
 }
 
 function nextSteps(summary: RunSummary, unrecorded: number): string[] {
-  if (summary.stopped === undefined) return [];
+  const stopped = summary.stopped;
+  if (stopped === undefined) return [];
   const unsent = unrecorded > 0 ? "rows without a record are sent by --resume" : "unsent rows are not_sent in the report";
-  const lines = [`stopped: ${summary.stopped.message}; ${unsent}`];
-  const again =
+  const rest =
     summary.state !== undefined && unrecorded === 0
       ? `the next run with --state ${summary.state} sends what is not yet in the target`
       : "the same command with --resume sends the rest";
-  if (summary.resume_after !== undefined) lines.push(`after ${summary.resume_after}, ${again}`);
-  else if (summary.stopped.reason === "provider") lines.push(`once the cause is fixed, ${again}`);
-  else lines.push(`to finish later: ${again}`);
-  return lines;
+  return [`stopped: ${stopped.message}; ${unsent}`, advice(stopped, summary, rest)];
+}
+
+/** What to do next: a resumed run is bound to the same target, so a wrong target is started afresh. */
+function advice(stopped: NonNullable<RunSummary["stopped"]>, summary: RunSummary, rest: string): string {
+  const elsewhere = `run again with --force (or another --report${summary.state === undefined ? "" : " and --state"})`;
+  if (summary.resume_after !== undefined) return `after ${summary.resume_after}, ${rest}`;
+  switch (stopped.cause) {
+    case "target":
+      return `check the target id ${summary.target}: to load the rows into the right one, ${elsewhere} with the corrected id`;
+    case "full":
+      return `the target is full: to load the rest into another one, ${elsewhere} with its id`;
+    case "credentials":
+      return `once the credentials or their permissions are fixed, ${rest}`;
+  }
+  return stopped.reason === "provider" ? `once the cause is fixed, ${rest}` : `to finish later: ${rest}`;
 }
 
 function exitMeaning(summary: RunSummary): string {

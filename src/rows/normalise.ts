@@ -5,8 +5,14 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/**
+ * An address any provider could take: one `@` between a local part and a domain, no spaces
+ * or quotes. Internationalised addresses (RFC 6531: `ü@example.com`, `user@bücher.de`) are
+ * fine; whether the mailbox exists is the provider's to say, row by row.
+ */
 export function isEmail(email: string): boolean {
-  return email.length <= 254 && z.regexes.email.test(email.trim());
+  const text = email.trim();
+  return text.length <= 254 && z.regexes.unicodeEmail.test(text);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -74,7 +74,10 @@ describe("resume tells the truth about rows an earlier run may have applied", ()
     const dir = tempDir();
     const keys = ids(dir, 3);
     const header = "row,key,status,code,message,attempts,http_status,contact_id\n";
-    writeFileSync(join(dir, "c.report.csv.part"), Buffer.concat([Buffer.from(header), Buffer.from([0, 0, 0, 0xff, 10]), Buffer.from(`2,${keys[1]},added,,,1,200,${keys[1]}\n`)]));
+    writeFileSync(
+      join(dir, "c.report.csv.part"),
+      Buffer.concat([Buffer.from(header), Buffer.from([0, 0, 0, 0xff, 10]), Buffer.from(`2,${keys[1]},added,,,1,200,${keys[1]}\n`)]),
+    );
     const run = await runCli(["leadlex-list", "l", "c.csv", "--resume"], { cwd: dir, env: { LEADLEX_API_KEY: FAKE_KEY } });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^addlist: cannot resume from c\.report\.csv\.part: line 2: the input has a NUL byte .*Use --force to start over\.\n$/);

@@ -134,7 +134,10 @@ describe("reliability", () => {
     expect(done.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(2000);
     // Requests in flight were cut off: their rows are recorded as possibly applied.
-    expect(countBy(readCsvReport(join(dir, "c.report.csv")), (r) => r.status ?? "")).toMatchObject({ failed: expect.any(Number), not_sent: expect.any(Number) });
+    expect(countBy(readCsvReport(join(dir, "c.report.csv")), (r) => r.status ?? "")).toMatchObject({
+      failed: expect.any(Number),
+      not_sent: expect.any(Number),
+    });
     const terminated = startCli(["leadlex-list", "l", "c.csv", "-b", "10", "-p", "4", "--resume"], { cwd: dir, env: leadlexEnv(box) });
     await until(() => box.state.requests >= 12);
     terminated.kill("SIGTERM");
