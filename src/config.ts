@@ -108,7 +108,8 @@ export function resolveConfig(
     quiet: flag("quiet") || options.progress === false,
     verbose: flag("verbose"),
     driverOptions: driverOptions(spec, options),
-    notes: endpointNotes(baseUrl, credentials),
+    // A dry run reads no credentials, but is the rehearsal where the note helps most.
+    notes: endpointNotes(baseUrl, credentials ?? (flag("dryRun") ? credentialsIfSet(spec, env) : undefined)),
   };
 }
 
@@ -214,6 +215,14 @@ export function readCredentials(spec: DriverSpec, env: NodeJS.ProcessEnv): Crede
   }
   const wanted = spec.provider.credentials.map((scheme) => scheme.variables.join(" and ")).join(", or ");
   throw new UsageError(`${spec.name} needs credentials in the environment: set ${wanted} (or use --dry-run or --sandbox)`, "missing_credentials");
+}
+
+function credentialsIfSet(spec: DriverSpec, env: NodeJS.ProcessEnv): Credentials | undefined {
+  try {
+    return readCredentials(spec, env);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `--base-url`, else the provider's variable, else the default (of the credential scheme, if it has its own). */
