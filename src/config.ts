@@ -194,7 +194,7 @@ function driverOptions(spec: DriverSpec, options: CliOptions): Record<string, st
 }
 
 /** Commander's attribute name for `--key-id <id>`: `keyId`. */
-export function optionName(flags: string): string {
+function optionName(flags: string): string {
   const long = /--([\w-]+)/.exec(flags)?.[1] ?? "";
   return long.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 }

@@ -27,14 +27,3 @@ export function httpError(answer: HttpAnswer): ProviderError {
 export function unexpectedAnswer(answer: HttpAnswer, why: string): ProviderError {
   return { code: "bad_response", message: `${why} (${bodySnippet(answer)})` };
 }
-
-/**
- * Statuses that refuse the run, not a batch: a bad key (401), no credits (402), no
- * permission (403), an unknown (404), full (409) or deleted (410) target. Every later
- * batch would meet the same answer.
- */
-const RUN_LEVEL_STATUSES = new Set([401, 402, 403, 404, 409, 410]);
-
-export function isRunLevel(status: number): boolean {
-  return RUN_LEVEL_STATUSES.has(status);
-}

@@ -9,7 +9,7 @@ const KEYS_SHOWN = 10;
  * as `{"data": [...]}`, or a pretty-printed object): it names the keys found, and shows how
  * to take the rows out of the key that holds an array.
  */
-export function notAnArray(name: string, keys: readonly string[], arrayKey: string | undefined): InputError {
+function notAnArray(name: string, keys: readonly string[], arrayKey: string | undefined): InputError {
   const shown = keys.slice(0, KEYS_SHOWN).map((key) => JSON.stringify(key));
   const listed = shown.length === 0 ? "no keys" : `keys ${shown.join(", ")}${keys.length > KEYS_SHOWN ? ", ..." : ""}`;
   const path = arrayKey === undefined ? undefined : /^[A-Za-z_][A-Za-z0-9_]*$/.test(arrayKey) ? `.${arrayKey}` : `.[${JSON.stringify(arrayKey)}]`;

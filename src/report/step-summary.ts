@@ -19,7 +19,7 @@ export async function appendStepSummary(summary: RunSummary, env: NodeJS.Process
   }
 }
 
-export function stepSummary(summary: RunSummary): string {
+function stepSummary(summary: RunSummary): string {
   const cell = (text: string): string => text.replaceAll("|", "\\|").replace(/[\r\n]+/g, " ");
   const lines = [
     `### addlist ${cell(summary.driver)} → ${cell(summary.target)}${summary.dry_run ? " (dry run)" : ""}`,

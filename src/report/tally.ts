@@ -3,7 +3,7 @@ import { emptyCounts, type RowStatus, type StatusCounts } from "./row-result.js"
 /** The statuses whose causes the summary names. */
 const EXPLAINED: ReadonlySet<RowStatus> = new Set<RowStatus>(["invalid", "rejected", "failed", "not_sent"]);
 /** Causes the summary lists, most frequent first. */
-export const REASONS_SHOWN = 10;
+const REASONS_SHOWN = 10;
 
 /** A cause of unsuccessful rows: how many rows met it, and one of its messages. */
 export interface Reason {
