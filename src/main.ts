@@ -1,4 +1,5 @@
 import { exitEarlyOnSignals } from "./early-signals.js";
+import { ExitCode } from "./errors.js";
 import { version } from "./version.js";
 
 exitEarlyOnSignals();
@@ -14,5 +15,18 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`${version()}\n`);
 } else {
   const { runCli } = await import("./commands.js");
-  process.exitCode = await runCli(argv);
+  // Should the command ever stop making progress with nothing left to wait for, Node would
+  // exit 0: a cron job must not take that for success.
+  let finished = false;
+  process.once("beforeExit", () => {
+    if (finished) return;
+    process.stderr.write("addlist: internal error: the run stopped making progress before it ended\n");
+    process.exitCode = ExitCode.internal;
+  });
+  const code = await runCli(argv);
+  finished = true;
+  // An interrupt ends the process even while a read cannot be cancelled (a FIFO that no
+  // writer ever opens, a silent terminal). Standard error is written synchronously on Linux.
+  if (code === ExitCode.sigint || code === ExitCode.sigterm) process.exit(code);
+  process.exitCode = code;
 }

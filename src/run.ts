@@ -78,6 +78,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       resume,
       known: config.fullRefresh ? undefined : state?.known,
       rowsHint: await estimateRows(config.input),
+      spoolPath: files?.spool,
       signal: control.waitSignal,
     });
     held.check = check;
@@ -127,17 +128,18 @@ interface Sending {
 async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSummary> {
   const { control, files, check } = run;
   const encoder = reportEncoder(config.reportKind, check.layout);
-  let carried: CarriedRecords | undefined;
-  if (files !== undefined) {
-    if (run.earlier !== undefined && run.resume !== undefined) {
-      await gatherCarried(run.earlier, run.resume, files, config.reportKind, encoder.header());
-      carried = new CarriedRecords(files.carried, config.reportKind);
-    } else await clearLeftovers(files);
-    await writeRunRecord(files.runRecord, { driver: config.spec.name, target: config.target, dryRun: config.dryRun });
-  }
-  const maxHeld = Math.max(MIN_HELD_RECORDS, 2 * config.concurrency * config.batchSize);
-  const report = files === undefined ? OrderedReport.toStdout(encoder, io.stdout, maxHeld) : await OrderedReport.toFile(files, encoder, maxHeld);
+  // The state first: a state file that cannot be written leaves the report's files untouched.
   const recorder = run.state === undefined ? undefined : await run.state.file.openForRecording(run.state.binding, config.fullRefresh);
+  let report: OrderedReport;
+  let carried: CarriedRecords | undefined;
+  try {
+    carried = await prepareReportFiles(config, run, encoder.header());
+    const maxHeld = Math.max(MIN_HELD_RECORDS, 2 * config.concurrency * config.batchSize);
+    report = files === undefined ? OrderedReport.toStdout(encoder, io.stdout, maxHeld) : await OrderedReport.toFile(files, encoder, maxHeld);
+  } catch (error) {
+    await recorder?.abandon();
+    throw error;
+  }
   const tally = new Tally();
   const outcomes = new Outcomes(report, tally, recorder);
   const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
@@ -150,6 +152,7 @@ async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSumm
       rowsTotal: check.rows,
       counts: tally.counts,
       requests: stats.requests,
+      carried: tally.carried,
       stopped: control.stopReason?.kind,
     }),
     `addlist ${config.spec.name} → ${config.target}`,
@@ -180,6 +183,22 @@ async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSumm
   // Abandoned (a second Ctrl-C) before every row had its record: the report stays in its files.
   const reportAt = await closeReport(report.rowsWritten === check.rows, report, recorder, files, config, io);
   return summarise(config, run, tally, stats, outcome, reportAt);
+}
+
+/**
+ * Before the report is written: on `--resume`, what earlier runs settled is gathered to be
+ * carried over; otherwise an unfinished run's files make way. Returns the carried records.
+ */
+async function prepareReportFiles(config: RunConfig, run: Sending, header: string): Promise<CarriedRecords | undefined> {
+  const files = run.files;
+  if (files === undefined) return undefined;
+  let carried: CarriedRecords | undefined;
+  if (run.earlier !== undefined && run.resume !== undefined) {
+    await gatherCarried(run.earlier, run.resume, files, config.reportKind, header);
+    carried = new CarriedRecords(files.carried, config.reportKind);
+  } else await clearLeftovers(files);
+  await writeRunRecord(files.runRecord, { driver: config.spec.name, target: config.target, dryRun: config.dryRun });
+  return carried;
 }
 
 /** Puts the finished report in place; an abandoned run leaves its files for `--resume`. */

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { closeSync, constants, createReadStream, openSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
@@ -28,7 +28,24 @@ export async function openInputSource(path: string | undefined, stdin: NodeJS.Re
   });
   if (found.isDirectory()) throw new InputError(`${path} is a directory, not an input file`, "input_unreadable");
   // A FIFO or `<(process substitution)` is read as a stream, like standard input.
-  return streamSource(path, path, createReadStream(path, { highWaterMark: CHUNK }));
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  const source = streamSource(path, path, stream);
+  if (!found.isFIFO()) return source;
+  let opened = false;
+  stream.once("open", () => (opened = true));
+  return {
+    ...source,
+    dispose: async () => {
+      await source.dispose();
+      // Opening a FIFO waits for a writer, in a thread the process cannot exit without: be that writer.
+      if (opened) return;
+      try {
+        closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // A writer came meanwhile, or the FIFO is gone: nothing waits any more.
+      }
+    },
+  };
 }
 
 /**

@@ -61,7 +61,9 @@ export async function openTable(source: InputSource, options: TableOptions): Pro
   const sniffed = sniffFormat(start);
   // A `.json` file holding one object per line is NDJSON, whatever its name says.
   const format = options.format ?? (named === "json" && sniffed === "ndjson" ? "ndjson" : (named ?? sniffed));
-  if (format === "json" || format === "ndjson") return openJson(source, chunks, format, options, named === "json" || options.format === "json");
+  // A `.json` file read as NDJSON (it starts with `{`) that holds one object is a document, not a row.
+  if (format === "json" || format === "ndjson")
+    return openJson(source, chunks, format, options, format === "ndjson" && named === "json" && options.format === undefined);
   const excel = EXCEL_SEPARATOR_LINE.exec(start);
   const delimiter = options.delimiter ?? excel?.[1] ?? (format === "tsv" ? "\t" : detectDelimiter(start.replace(/^\uFEFF/, "")));
   const groups = csvGroups(source.name, chunks, { delimiter, maxRecordBytes: options.maxRecordChars, fromLine: excel === null ? 1 : 2 });
@@ -98,9 +100,9 @@ async function* numbered(groups: AsyncIterable<string[][]>, map?: (cells: string
 /**
  * JSON arrays and NDJSON. A document that is one object is refused, naming its keys: an API
  * dump (`{"data": [...]}`) or a pretty-printed object read as rows would only fail row by row.
- * `arrayExpected`: the name or `--format` says JSON, so even a one-line object is a document.
+ * `loneObjectIsDocument`: a `.json` file read as NDJSON: one object alone in it is a document.
  */
-function openJson(source: InputSource, chunks: AsyncIterable<Buffer>, format: "json" | "ndjson", options: TableOptions, arrayExpected: boolean): Table {
+function openJson(source: InputSource, chunks: AsyncIterable<Buffer>, format: "json" | "ndjson", options: TableOptions, loneObjectIsDocument: boolean): Table {
   const splitter = format === "json" ? new JsonArraySplitter(options.maxRecordChars) : new NdjsonSplitter(options.maxRecordChars);
   const records = async function* (): AsyncGenerator<InputRecord[]> {
     let row = 0;
@@ -108,7 +110,7 @@ function openJson(source: InputSource, chunks: AsyncIterable<Buffer>, format: "j
     const head = { text: "" };
     const values = splitGroups(source.name, chunks, splitter, head);
     try {
-      for await (const group of arrayExpected ? refuseLoneObject(source.name, values) : values) {
+      for await (const group of loneObjectIsDocument ? refuseLoneObject(source.name, values) : values) {
         yield group.map((value) => {
           // An addlist NDJSON report is read as the rows it reports on.
           unwrapReport ??= isReportRecord(value);

@@ -32,6 +32,8 @@ export interface CheckRequest {
   rowsHint: number;
   /** Aborts the read (an interrupt): the check then throws the signal's reason. */
   signal: AbortSignal;
+  /** Where to keep the spool (see Spool.create). */
+  spoolPath: string | undefined;
 }
 
 /** What the one full read of the input settled: the upload reads the spool, not the input. */
@@ -54,7 +56,7 @@ export interface CheckResult {
 export async function checkInput(request: CheckRequest): Promise<CheckResult> {
   const { signal } = request;
   signal.throwIfAborted();
-  const spool = await Spool.create();
+  const spool = await Spool.create(request.spoolPath);
   const checking = readInput(request, spool);
   checking.catch(() => {}); // after an abort, its failure is of no interest
   const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));

@@ -5,7 +5,10 @@
  */
 export class Dispatcher<T> {
   private active = 0;
-  /** Woken one at a time as tasks finish. */
+  /**
+   * All woken when a task finishes: each waiter checks its own condition again, and one
+   * that has stopped waiting (a race lost to another event) must not swallow the wake-up.
+   */
   private waiters: (() => void)[] = [];
   private fatal: { error: unknown } | undefined;
 
@@ -24,7 +27,7 @@ export class Dispatcher<T> {
       })
       .finally(() => {
         this.active--;
-        this.waiters.shift()?.();
+        for (const wake of this.waiters.splice(0)) wake();
       });
   }
 

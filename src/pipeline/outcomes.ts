@@ -27,6 +27,7 @@ export class Outcomes {
   recordCarried(record: StoredRecord): void {
     this.report.writeCarried(record.row, record.line);
     this.tally.count(record.status as RowStatus, record.code, record.message);
+    this.tally.carried++;
   }
 
   /** Resolves once every outcome recorded so far has reached the operating system. */

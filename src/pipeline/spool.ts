@@ -40,18 +40,26 @@ export class Spool {
   private entries = 0;
 
   private constructor(
-    private readonly dir: string,
+    private readonly path: string,
     private readonly handle: FileHandle,
+    /** What to remove when done: the file, or the private directory made for it. */
+    private readonly remove: string,
   ) {}
 
-  static async create(): Promise<Spool> {
+  /**
+   * `path`: where to keep it (beside the report, where a crashed run's copy is found and
+   * replaced by the next run on that report); else a private directory in $TMPDIR.
+   */
+  static async create(path: string | undefined): Promise<Spool> {
     let dir: string | undefined;
     try {
+      if (path !== undefined) return new Spool(path, await open(path, "w", 0o600), path);
       dir = await mkdtemp(join(tmpdir(), "addlist-"));
-      return new Spool(dir, await open(join(dir, "spool"), "wx", 0o600));
+      const inDir = join(dir, "spool");
+      return new Spool(inDir, await open(inDir, "wx", 0o600), dir);
     } catch (error) {
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-      throw spoolFailure(error);
+      throw spoolFailure(path ?? tmpdir(), error);
     }
   }
 
@@ -95,7 +103,7 @@ export class Spool {
   /** The entries in order, in groups, with their row numbers (from 1). */
   async *read(): AsyncGenerator<(SpoolEntry & { row: number })[]> {
     const reader = new EntryReader();
-    for await (const text of createReadStream(join(this.dir, "spool"), { encoding: "utf8", highWaterMark: 256 * 1024 })) {
+    for await (const text of createReadStream(this.path, { encoding: "utf8", highWaterMark: 256 * 1024 })) {
       const group = reader.push(text as string);
       if (group.length > 0) yield group;
     }
@@ -103,7 +111,7 @@ export class Spool {
 
   async dispose(): Promise<void> {
     await this.handle.close().catch(() => {});
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.remove, { recursive: true, force: true });
   }
 
   private add(text: string): void {
@@ -118,7 +126,7 @@ export class Spool {
     try {
       await this.handle.write(text);
     } catch (error) {
-      throw spoolFailure(error);
+      throw spoolFailure(this.path, error);
     }
   }
 }
@@ -190,8 +198,9 @@ function toEntry(kind: string, fields: string[], at: number, row: number): Spool
   }
 }
 
-function spoolFailure(error: unknown): InputError {
-  return new InputError(`cannot keep the checked rows in ${tmpdir()} (set TMPDIR to use another place): ${describeError(error)}`, "spool_failed", undefined, {
+function spoolFailure(where: string, error: unknown): InputError {
+  const hint = where === tmpdir() ? " (set TMPDIR to use another place)" : "";
+  return new InputError(`cannot keep the checked rows in ${where}${hint}: ${describeError(error)}`, "spool_failed", undefined, {
     cause: error,
   });
 }

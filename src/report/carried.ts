@@ -1,7 +1,7 @@
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { SETTLED_STATUSES } from "./row-result.js";
 import type { ReportKind } from "./format.js";
-import type { EarlierRun, ReportFiles } from "./report-files.js";
+import { type EarlierRun, type ReportFiles, sourcesOf } from "./report-files.js";
 import { reportRecords, type StoredRecord } from "./report-records.js";
 import type { ResumeState } from "./resume-state.js";
 
@@ -21,13 +21,7 @@ export async function gatherCarried(earlier: EarlierRun, state: ResumeState, fil
     await out.write(header);
     const sources = orderedSources(earlier, state, kind);
     if (sources !== undefined) await writeMerged(out, sources, kind);
-    else
-      await writeInPasses(
-        out,
-        earlier.finished ? [earlier.report] : [earlier.carried, earlier.part, earlier.ahead].filter((path) => path !== undefined),
-        kind,
-        state.rows,
-      );
+    else await writeInPasses(out, sourcesOf(earlier), kind, state.rows);
     await out.sync();
   } finally {
     await out.close();

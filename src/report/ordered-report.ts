@@ -30,15 +30,16 @@ export class OrderedReport {
 
   /** A report file: `.part` and `.part.ahead` start afresh (an earlier run's are gathered by now). */
   static async toFile(files: ReportFiles, encoder: ReportEncoder, maxHeld: number): Promise<OrderedReport> {
-    try {
-      const [part, ahead] = await Promise.all([open(files.part, "w", 0o600), open(files.ahead, "w", 0o600)]);
-      const report = new OrderedReport(encoder, new Sink(fileTarget(part)), new Sink(fileTarget(ahead)), files, maxHeld);
-      report.part.write(encoder.header());
-      report.ahead?.write(encoder.header());
-      return report;
-    } catch (error) {
-      throw new UsageError(`cannot write the report ${files.report}: ${describeError(error)}`, "report_unwritable", { cause: error });
-    }
+    const part = await open(files.part, "w", 0o600).catch((error: unknown) => Promise.reject(unwritable(files, error)));
+    const ahead = await open(files.ahead, "w", 0o600).catch(async (error: unknown) => {
+      await part.close();
+      await rm(files.part, { force: true });
+      throw unwritable(files, error);
+    });
+    const report = new OrderedReport(encoder, new Sink(fileTarget(part)), new Sink(fileTarget(ahead)), files, maxHeld);
+    report.part.write(encoder.header());
+    report.ahead?.write(encoder.header());
+    return report;
   }
 
   static toStdout(encoder: ReportEncoder, stdout: NodeJS.WritableStream, maxHeld: number): OrderedReport {
@@ -101,8 +102,9 @@ export class OrderedReport {
     try {
       await Promise.all([this.part.finish(), this.ahead?.finish()]);
       if (this.files === undefined) return;
-      await rename(this.files.part, this.files.report);
+      // `.part` alone is complete and in order: a crash before the rename leaves a report to resume from.
       await Promise.all([rm(this.files.ahead, { force: true }), rm(this.files.carried, { force: true })]);
+      await rename(this.files.part, this.files.report);
     } catch (error) {
       throw this.writeFailure(error);
     }
@@ -134,4 +136,8 @@ export class OrderedReport {
     const label = this.files?.report ?? "on standard output";
     return new AddlistError(`cannot write the report ${label}: ${describeError(error)}`, "report_write_failed", ExitCode.stopped, { cause: error });
   }
+}
+
+function unwritable(files: ReportFiles, error: unknown): UsageError {
+  return new UsageError(`cannot write the report ${files.report}: ${describeError(error)}`, "report_unwritable", { cause: error });
 }

@@ -10,7 +10,7 @@ import { readRunRecord } from "./run-record.js";
  * second run on the same report is refused at once), and makes sure no earlier run's report
  * would be lost by accident.
  */
-export async function claimReport(files: ReportFiles, options: { resume: boolean; force: boolean }): Promise<Lock> {
+export async function claimReport(files: ReportFiles, options: ClaimOptions): Promise<Lock> {
   const directory = dirname(resolve(files.report));
   const where = await stat(directory).catch(() => undefined);
   if (where === undefined || !where.isDirectory()) {
@@ -27,7 +27,14 @@ export async function claimReport(files: ReportFiles, options: { resume: boolean
   return lock;
 }
 
-async function checkNothingLost(files: ReportFiles, options: { resume: boolean; force: boolean }): Promise<void> {
+interface ClaimOptions {
+  resume: boolean;
+  force: boolean;
+  /** With `--state`, the report is one run's: the state holds what earlier runs confirmed. */
+  state: string | undefined;
+}
+
+async function checkNothingLost(files: ReportFiles, options: ClaimOptions): Promise<void> {
   const existing = await stat(files.report).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) {
     // Renaming the finished report into place would replace it (a device, /dev/null…).
@@ -36,7 +43,7 @@ async function checkNothingLost(files: ReportFiles, options: { resume: boolean; 
       "report_unwritable",
     );
   }
-  if (options.resume || options.force) return;
+  if (options.resume || options.force || options.state !== undefined) return;
   if (existing !== undefined && (await readRunRecord(files.runRecord))?.dryRun !== true) {
     throw new UsageError(`the report ${files.report} already exists: use --resume to continue that run, or --force to overwrite it`, "report_exists");
   }

@@ -7,6 +7,8 @@ export interface ProgressSnapshot {
   rowsTotal: number;
   counts: StatusCounts;
   requests: number;
+  /** Rows whose record was carried over from an earlier run. */
+  carried: number;
   /** Why the run stopped early, if it did. */
   stopped?: string | undefined;
 }
@@ -28,8 +30,6 @@ export class Progress {
   private spinner: Ora | undefined;
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
-  /** Rows already settled when this run started (carried over by --resume). */
-  private doneAtStart = 0;
 
   constructor(
     private readonly mode: ProgressMode,
@@ -40,7 +40,6 @@ export class Progress {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
-    this.doneAtStart = this.snapshot().rowsDone;
     if (this.mode === "off") return;
     if (this.mode === "spinner") {
       // Loaded only for a terminal: it is the heaviest module, and CI or cron never shows it.
@@ -69,7 +68,8 @@ export class Progress {
   private describe(): string {
     const now = this.snapshot();
     const elapsed = Math.max(1, Date.now() - this.startedAt);
-    const rate = ((now.rowsDone - this.doneAtStart) / elapsed) * 1000;
+    // Rows carried over from an earlier run (`--resume`) come at once: they say nothing of the pace.
+    const rate = ((now.rowsDone - now.carried) / elapsed) * 1000;
     // Rows left unsent by a stop have a record, but were not done: the share says so.
     const done = now.rowsDone - now.counts.not_sent;
     const share = now.rowsTotal > 0 ? ` (${((done / now.rowsTotal) * 100).toFixed(1)}%)` : "";

@@ -1,6 +1,6 @@
 import { TextHasher } from "../rows/murmur3.js";
 import type { ReportKind } from "./format.js";
-import type { EarlierRun } from "./report-files.js";
+import { type EarlierRun, sourcesOf } from "./report-files.js";
 import { reportRecords } from "./report-records.js";
 import { SETTLED_STATUSES } from "./row-result.js";
 
@@ -95,7 +95,7 @@ export function reportKeyHash(storedKey: string): number {
 
 /** Reads every record an earlier run left (see `findEarlierRun`). */
 export async function loadResumeState(earlier: EarlierRun, kind: ReportKind): Promise<ResumeState> {
-  const sources = earlier.finished ? [earlier.report] : [earlier.carried, earlier.part, earlier.ahead].filter((path) => path !== undefined);
+  const sources = sourcesOf(earlier);
   const state = new ResumeState(earlier.finished ? earlier.report : (earlier.part ?? earlier.carried ?? ""), earlier.finished);
   for (const path of sources) {
     const file = { sorted: true, lastRow: 0 };

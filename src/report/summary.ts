@@ -95,15 +95,22 @@ function nextSteps(summary: RunSummary, unrecorded: number): string[] {
   return [`stopped: ${stopped.message}; ${unsent}`, advice(stopped, summary, rest)];
 }
 
-/** What to do next: a resumed run is bound to the same target, so a wrong target is started afresh. */
+/**
+ * What to do next. A report (and a state file that holds rows) belongs to one target, so a
+ * wrong target is started afresh: with `--force` or another report; a `--state` run
+ * replaces its report anyway.
+ */
 function advice(stopped: NonNullable<RunSummary["stopped"]>, summary: RunSummary, rest: string): string {
-  const elsewhere = `run again with --force (or another --report${summary.state === undefined ? "" : " and --state"})`;
   if (summary.resume_after !== undefined) return `after ${summary.resume_after}, ${rest}`;
+  const afresh =
+    summary.state === undefined
+      ? "run again with --force (or another --report)"
+      : `run again (with another --state file if ${summary.state} already holds rows of this target)`;
   switch (stopped.cause) {
     case "target":
-      return `check the target id ${summary.target}: to load the rows into the right one, ${elsewhere} with the corrected id`;
+      return `check the target id ${summary.target}: to load the rows into the right one, ${afresh} with the corrected id`;
     case "full":
-      return `the target is full: to load the rest into another one, ${elsewhere} with its id`;
+      return `the target is full: to load the rest into another one, ${afresh} with its id`;
     case "credentials":
       return `once the credentials or their permissions are fixed, ${rest}`;
   }

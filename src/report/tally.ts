@@ -17,6 +17,8 @@ export interface Reason {
 export class Tally {
   readonly counts: StatusCounts = emptyCounts();
   done = 0;
+  /** Of them, rows whose record was carried over from an earlier run. */
+  carried = 0;
   private readonly causes = new Map<string, Reason>();
 
   count(status: RowStatus, code?: string, message?: string): void {

@@ -38,9 +38,8 @@ export class Lock {
       }
       const found = await readFile(path, "utf8").catch(() => undefined);
       if (found === undefined) continue; // released meanwhile
-      if (attempt === 0 && (await isStale(path, found))) {
-        // Only the lock as read is removed: a run that took it over meanwhile keeps its own.
-        if ((await readFile(path, "utf8").catch(() => undefined)) === found) await rm(path, { force: true });
+      if (attempt < 3 && (await isStale(path, found))) {
+        await takeOver(path, found);
         continue;
       }
       throw busy(path, what, found);
@@ -50,6 +49,31 @@ export class Lock {
   async release(): Promise<void> {
     const found = await readFile(this.path, "utf8").catch(() => undefined);
     if (found === this.mine) await rm(this.path, { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock, as read, under `<lock>.takeover`: of two runs that find the same
+ * stale lock, one removes it while the other waits, then finds the winner's lock, alive.
+ */
+async function takeOver(path: string, stale: string): Promise<void> {
+  const takeover = `${path}.takeover`;
+  try {
+    await (await open(takeover, "wx", 0o600)).close();
+  } catch {
+    // Another run is taking over (or died doing so, long ago: its marker goes).
+    const age = await stat(takeover).then(
+      (found) => Date.now() - found.mtimeMs,
+      () => 0,
+    );
+    if (age > UNREADABLE_LOCK_GRACE_MS) await rm(takeover, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return;
+  }
+  try {
+    if ((await readFile(path, "utf8").catch(() => undefined)) === stale) await rm(path, { force: true });
+  } finally {
+    await rm(takeover, { force: true });
   }
 }
 

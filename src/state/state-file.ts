@@ -39,7 +39,7 @@ export class StateFile {
   static async load(path: string): Promise<StateFile> {
     const size = await stat(path)
       .then(
-        (found) => found.size,
+        (found) => (found.isFile() ? found.size : Promise.reject(new Error("it is not a regular file"))),
         (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? -1 : Promise.reject(error)),
       )
       .catch((error: unknown) => {
@@ -82,9 +82,9 @@ export class StateFile {
     try {
       if (!restart) await truncate(this.path, this.completeBytes);
       const handle = await open(this.path, restart ? "w" : "a", 0o600);
-      const sink = new Sink(fileTarget(handle));
-      if (restart) sink.write(`${HEADER_PREFIX}${JSON.stringify(binding)}\n`);
-      return new StateRecorder(sink, this.path);
+      // The header comes with the first identity: a run that confirms nothing (a wrong
+      // target) leaves an empty file, bound to nothing.
+      return new StateRecorder(new Sink(fileTarget(handle)), this.path, restart ? `${HEADER_PREFIX}${JSON.stringify(binding)}\n` : "");
     } catch (error) {
       throw new UsageError(`cannot write the state file ${this.path}: ${describeError(error)}`, "state_unwritable", { cause: error });
     }
@@ -96,11 +96,14 @@ export class StateRecorder {
   constructor(
     private readonly sink: Sink,
     private readonly path: string,
+    /** The header still to write, before the first identity. */
+    private header: string,
   ) {}
 
   record(identities: readonly string[]): void {
     if (identities.length === 0) return;
-    let text = "";
+    let text = this.header;
+    this.header = "";
     for (const identity of identities) text += `${/^["#]|[\r\n]/.test(identity) ? JSON.stringify(identity) : identity}\n`;
     this.sink.write(text);
   }

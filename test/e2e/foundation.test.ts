@@ -64,6 +64,23 @@ describe("a crash, and two runs at once", () => {
   });
 });
 
+describe("a report that waits long for one row", () => {
+  it("finishes when many rows settle while a batch is slow (the reader waits, then goes on)", async () => {
+    const box = await sandbox({ latencyMs: 300 });
+    const dir = tempDir();
+    const rows = [
+      ...Array.from({ length: 100 }, (_, i) => uuid(i)),
+      ...Array.from({ length: 70_000 }, () => "not-a-uuid"),
+      ...Array.from({ length: 100 }, (_, i) => uuid(1000 + i)),
+    ];
+    writeFileSync(join(dir, "c.csv"), `contact_id\n${rows.join("\n")}\n`);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "-p", "2", "--max-bad-rows", "100%", "--json"], { cwd: dir, env: leadlexEnv(box) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ rows: 70_200, counts: { added: 200, invalid: 70_000 } });
+    expect(readdirSync(dir).sort()).toEqual(["c.csv", "c.report.csv", "c.report.csv.addlist.json"]);
+  });
+});
+
 describe("a JSON document that is not an array", () => {
   it.each([
     [

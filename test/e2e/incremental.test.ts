@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "../helpers/cli.js";
@@ -169,6 +169,33 @@ describe("incremental loads with --state", () => {
     expect(await night(dir, leadlexEnv(box), 2)).toMatchObject({ exit_code: 1, counts: { known: 50, rejected: 1 } });
     expect(box.state.receivedCounts("leadlex-list:l")[unknown]).toBeUndefined(); // refused whole requests are not applied
     expect(readFileSync(join(dir, "list.state"), "utf8")).not.toContain(unknown);
+  });
+
+  it("after a wrong target, the corrected id runs with the same state and report path, as the advice says", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    exportOf(dir, ids(0, 30), 1);
+    const run = (target: string, ...extra: string[]) =>
+      runCli(["leadlex-list", target, "export.csv", "--state", "list.state", ...extra], { cwd: dir, env: leadlexEnv(box) });
+    const wrong = await run("missing-list");
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain(
+      "check the target id missing-list: to load the rows into the right one, run again (with another --state file if list.state already holds rows of this target) with the corrected id",
+    );
+    const right = await run("l", "--json");
+    expect(right.code).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({ counts: { added: 30 } });
+    expect((await run("l")).code).toBe(0); // the next night replaces the report: the state remembers
+  });
+
+  it("refuses a --state that is not a regular file before touching the report", async () => {
+    const dir = tempDir();
+    exportOf(dir, ids(0, 3), 1);
+    mkdirSync(join(dir, "a-directory"));
+    const run = await runCli(["leadlex-list", "l", "export.csv", "--state", "a-directory", "--sandbox"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("cannot read the state file a-directory: it is not a regular file");
+    expect(readdirSync(dir).sort()).toEqual(["a-directory", "export.csv"]);
   });
 
   it("ignores a last line cut short by a crash, and cuts it off before appending", async () => {

@@ -199,6 +199,18 @@ describe("run-level failures that used to escape", () => {
     child.stdin.destroy();
   });
 
+  it("an interrupt while waiting for a FIFO that no one opens for writing ends the run at once", async () => {
+    const dir = tempDir();
+    execFileSync("mkfifo", [join(dir, "pipe")]);
+    const run = startCli(["leadlex-list", "l", "pipe", "--dry-run", "--format", "csv"], { cwd: dir });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const started = Date.now();
+    run.kill("SIGINT");
+    const done = await run.done;
+    expect(done.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it("a closed pipe for the report on stdout is a clean error, not a crash", async () => {
     const box = await sandbox({ latencyMs: 5 });
     const dir = tempDir();

@@ -85,6 +85,11 @@ describe("openTable", () => {
     }
   });
 
+  it("reads a JSON array that holds one object as one row", async () => {
+    for (const content of ['[{"id":"a"}]', '[\n  {\n    "id": "a"\n  }\n]\n'])
+      expect((await read("one.json", content)).records).toEqual([{ row: 1, value: { id: "a" } }]);
+  });
+
   it("sniffs the format of an unknown extension", () => {
     expect(sniffFormat("  [1]")).toBe("json");
     expect(sniffFormat('{"a":1}')).toBe("ndjson");

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reportEncoder } from "../../src/report/format.js";
@@ -43,6 +43,18 @@ describe("OrderedReport", () => {
     report.write([result(1)]);
     await waiting;
     expect(report.rowsWritten).toBe(3);
+  });
+
+  it("removes .part.ahead and .part.carried before the report takes .part's place, so a crash between leaves no stale records", async () => {
+    const dir = tempDir();
+    const files = reportFiles(join(dir, "r.csv"));
+    const report = await OrderedReport.toFile(files, encoder, 10);
+    writeFileSync(files.carried, "stale");
+    mkdirSync(join(files.report, "in-the-way"), { recursive: true }); // the rename will fail
+    report.write([result(1)]);
+    await expect(report.finish()).rejects.toThrow(/cannot write the report/);
+    expect(existsSync(files.carried) || existsSync(files.ahead)).toBe(false);
+    expect(rowsOf(readFileSync(files.part, "utf8"))).toEqual(["1"]);
   });
 
   it("refuses to finish while a record still waits for an earlier row", async () => {

@@ -58,11 +58,11 @@ describe("SeenSet", () => {
 });
 
 describe("normalisers", () => {
-  it("compares emails case-insensitively", () => {
+  it("compares emails case-insensitively, and refuses only what no provider could take", () => {
     expect(normaliseEmail("  Ann@Example.COM ")).toBe("ann@example.com");
-    expect(isEmail("ann@example.com")).toBe(true);
-    expect(isEmail("ann@example")).toBe(false);
-    expect(isEmail("not an email")).toBe(false);
+    for (const email of ["ann@example.com", "user@bücher.de", "ü@example.com", "ann@intranet"]) expect(isEmail(email)).toBe(true);
+    for (const email of ["not an email", "ann.example.com", "a@b@c.com", "ann@", "@example.com", `${"x".repeat(250)}@e.com`])
+      expect(isEmail(email)).toBe(false);
   });
 
   it("gives one identity per LinkedIn profile however it is written", () => {

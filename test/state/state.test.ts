@@ -21,6 +21,15 @@ describe("StateFile", () => {
     expect(again.known.has(uuid(2))).toBe(false);
   });
 
+  it("writes its header with the first identity: a run that confirms nothing binds the file to nothing", async () => {
+    const path = join(tempDir(), "s.state");
+    const recorder = await (await StateFile.load(path)).openForRecording(binding, false);
+    recorder.record([]);
+    await recorder.finish();
+    const again = await StateFile.load(path);
+    expect(() => again.checkBinding({ ...binding, target: "another" })).not.toThrow();
+  });
+
   it("ignores a last line cut short, and refuses a file that is not a state file", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "s.state"), `# addlist state ${JSON.stringify(binding)}\n${uuid(1)}\n${uuid(2).slice(0, 10)}`);
@@ -54,6 +63,17 @@ describe("Lock", () => {
     );
     await lock.release();
     await (await Lock.acquire(path, "the report r.csv")).release();
+  });
+
+  it("lets only one of two runs take over the same stale lock", async () => {
+    const path = join(tempDir(), "r.csv.lock");
+    writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 9, host: hostname(), started: "2026-01-01T00:00:00Z" }));
+    const outcomes = await Promise.allSettled([Lock.acquire(path, "the report"), Lock.acquire(path, "the report"), Lock.acquire(path, "the report")]);
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => String((outcome as PromiseRejectedResult).reason))).toEqual([
+      expect.stringMatching(new RegExp(`pid ${process.pid}`)),
+      expect.stringMatching(new RegExp(`pid ${process.pid}`)),
+    ]);
   });
 
   it("takes over a lock whose process is gone, but not one held on another host", async () => {
