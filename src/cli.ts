@@ -4,6 +4,7 @@ import { credentialSets } from "./drivers/registry.js";
 import type { DriverSpec } from "./drivers/types.js";
 import { ExitCode } from "./errors.js";
 import { FAULT_KINDS } from "./sandbox/faults.js";
+import { addLimiterOptions } from "./sandbox/limiter-options.js";
 import { version } from "./version.js";
 
 export interface CliActions {
@@ -111,7 +112,7 @@ Examples:
 }
 
 function addSandboxCommand(program: Command, actions: CliActions, setExit: (code: number) => void): void {
-  program
+  const sandbox = program
     .command("sandbox")
     .description("serve the provider sandbox on loopback, to rehearse a data load without an account")
     .option("--port <n>", "port to listen on, 0 for any free port (default: 4010)")
@@ -121,14 +122,6 @@ function addSandboxCommand(program: Command, actions: CliActions, setExit: (code
     .option("--faults <rate>", "share of requests that meet a fault, 0 to 1 (default: 0)")
     .option("--fault-kinds <list>", `faults to draw from, comma-separated, any of: ${FAULT_KINDS.join(", ")} (default: 500,502,503,reset-before,reset-after)`)
     .option("--seed <n>", "seed for the fault sequence and the jitter (default: 1)")
-    .option("--rate-limit <rate>", "requests per window and provider, e.g. 20/s or 60/m")
-    .option("--daily-quota <n>", "requests per provider per UTC day")
-    .addOption(
-      new Option(
-        "--rate-limit-style <style>",
-        "how limits are told: headers (X-RateLimit-*), retry-after, or each provider's own way (default: provider)",
-      ).choices(["provider", "headers", "retry-after"]),
-    )
     .addHelpText(
       "after",
       `
@@ -139,6 +132,7 @@ Examples:
   addlist sandbox --daily-quota 100                      then POST /_sandbox/new-day to reset it`,
     )
     .action(async (options: Record<string, string | boolean | undefined>) => setExit(await actions.sandbox(options)));
+  addLimiterOptions(sandbox);
 }
 
 /** Commander's own exits: help and version are fine, anything else is a usage error. */

@@ -1,8 +1,12 @@
+import { ietfCurrentLimit } from "./ietf-rate-limit.js";
+
 /**
  * What a server says about when to come back. `Retry-After` wins (delay in seconds or an
- * HTTP date); otherwise `RateLimit-Reset` / `X-RateLimit-Reset`, which servers send either
- * as a delay in seconds or as an epoch time (seconds, or milliseconds): a number too large
- * to be a sensible delay is read as an epoch time.
+ * HTTP date); otherwise the reset of its rate limit: the IETF `RateLimit` field's `t`, or
+ * `RateLimit-Reset` / `X-RateLimit-Reset`, which servers send either as a delay in seconds
+ * or as an epoch time (seconds, or milliseconds): a number too large to be a sensible
+ * delay is read as an epoch time. Dates and epoch times are the server's: pass the
+ * server's clock as `now` where it is known (see ServerClock).
  */
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
@@ -38,6 +42,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 
 /** The absolute time (ms) when the current rate-limit window resets, if the server says. */
 export function resetAt(headers: HeaderBag, now: number): number | undefined {
+  const ietf = ietfCurrentLimit((name) => header(headers, name));
+  if (ietf?.resetSeconds !== undefined) return now + clampWait(ietf.resetSeconds * 1000);
   return firstValid(headers, ["ratelimit-reset", "x-ratelimit-reset"], (number) => {
     if (number >= EPOCH_MILLISECONDS_FROM) return now + clampWait(number - now);
     if (number >= EPOCH_SECONDS_FROM) return now + clampWait(number * 1000 - now);
@@ -47,7 +53,7 @@ export function resetAt(headers: HeaderBag, now: number): number | undefined {
 
 /** Requests left in the current window, if the server says. */
 export function remaining(headers: HeaderBag): number | undefined {
-  return firstValid(headers, ["ratelimit-remaining", "x-ratelimit-remaining"], Math.floor);
+  return ietfCurrentLimit((name) => header(headers, name))?.remaining ?? firstValid(headers, ["ratelimit-remaining", "x-ratelimit-remaining"], Math.floor);
 }
 
 /** The first of the headers that holds a non-negative number, read by `read`: a garbled one does not hide a good one. */

@@ -28,6 +28,11 @@ export interface SandboxOptions {
   redirectTo?: string;
   /** Limits per provider; `style` defaults to each provider's own way of telling. */
   rateLimit?: Omit<RateLimitOptions, "style"> & { style?: RateLimitStyle | undefined };
+  /**
+   * How far the server's clock is ahead of the real one (negative: behind): its limiter
+   * counts on it, and its Date headers, epoch resets and Retry-After dates show it.
+   */
+  clockSkewMs?: number;
 }
 
 export interface RunningSandbox {
@@ -120,10 +125,13 @@ async function serve(
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
   const { route } = match;
-  const admission = route.rateLimited === undefined ? UNLIMITED : (misbehaviour.limiters.get(route.provider)?.admit(Date.now()) ?? UNLIMITED);
+  const skewMs = options.clockSkewMs ?? 0;
+  const admission = route.rateLimited === undefined ? UNLIMITED : (misbehaviour.limiters.get(route.provider)?.admit(Date.now() + skewMs) ?? UNLIMITED);
   const answer = (reply: SandboxAnswer): void => {
     context.state.noteAnswer(reply.status);
-    const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers } });
+    // A skewed clock shows in the Date header, stamped when the answer leaves, as a server's is.
+    const date = (): Record<string, string> => (skewMs === 0 ? {} : { date: new Date(Date.now() + skewMs).toUTCString() });
+    const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers, ...date() } });
     const wait = arrived + misbehaviour.delayMs() - Date.now();
     if (wait > 0) setTimeout(reply_, wait);
     else reply_();

@@ -49,8 +49,9 @@ describe("reliability", () => {
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as { requests: number; rate_limited: number; retries: number };
     expect(summary.requests - summary.rate_limited).toBe(60);
-    // At most the requests in flight when the limit is first met: the pace holds after that.
-    expect(summary.rate_limited).toBeLessThanOrEqual(8);
+    // The requests in flight when the limit is first met, and a few when the pace, told nothing
+    // but Retry-After, climbs to find where the limit is; with headers, the pace holds at once.
+    expect(summary.rate_limited).toBeLessThanOrEqual(style === "headers" ? 8 : 12);
     expect(summary.retries).toBe(0); // rate-limit waits do not use up retries
   });
 

@@ -58,6 +58,6 @@ describe("addlist sandbox", () => {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const code = await new Promise((resolve) => child.on("exit", resolve));
     expect(code).toBe(2);
-    expect(stderr).toContain('expected a rate like 20/s or 60/m; got "fast"');
+    expect(stderr).toContain('expected a rate like 20/s, 100/2s or 60/m; got "fast"');
   });
 });

@@ -8,7 +8,7 @@ import { CapacityWatch } from "../../src/pipeline/capacity-watch.js";
 import { RunControl } from "../../src/pipeline/run-control.js";
 import { type PendingRow, type SettleContext, settleBatch } from "../../src/pipeline/settle-batch.js";
 import { answer } from "../helpers/answers.js";
-import { FakeClock } from "../helpers/fake-time.js";
+import { FakeClock } from "../helpers/fake-clock.js";
 import { uuid } from "../helpers/files.js";
 
 type Reply = HttpAnswer | TransportError;
