@@ -71,6 +71,9 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
     if (earlier !== undefined && files !== undefined) await checkRunRecord(files.report, files.runRecord, { driver: config.spec.name, target: config.target });
     const resume = earlier === undefined ? undefined : await loadResumeState(earlier, config.reportKind);
     held.source = await openInput(config, io);
+    // undici loads while the input is checked, not after: only a run that sends needs it.
+    const http = config.dryRun ? undefined : import("./http/client.js");
+    http?.catch(() => {});
     const check = await checkInput({
       ...config,
       source: held.source,
@@ -92,7 +95,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
     for (const note of check.notes) io.stderr.write(`addlist: note: ${note}\n`);
     sending = true;
     const recording = state === undefined || config.dryRun ? undefined : { file: state, binding };
-    return await send(config, io, { control, files, check, earlier, resume, state: recording, held, started });
+    return await send(config, io, { control, files, check, earlier, resume, state: recording, held, started, http });
   } catch (error) {
     const stop = control.stopReason;
     if (stop?.kind === "signal" && control.stopped && !sending) {
@@ -122,6 +125,8 @@ interface Sending {
   state: { file: StateFile; binding: StateBinding } | undefined;
   held: Held;
   started: number;
+  /** The HTTP client's module, loading (undefined for a dry run). */
+  http: Promise<{ HttpClient: typeof HttpClient }> | undefined;
 }
 
 /** The upload, once the input is checked: the report, the requests, the summary. */
@@ -261,8 +266,7 @@ async function startSending(config: RunConfig, io: RunIo, run: Sending, stats: R
   if (base === undefined || credentials === undefined) throw new Error("credentials and base URL are resolved for every run that sends");
   const redactor = new Redactor();
   const auth = credentials.scheme.create(credentials.values, { timeoutMs: config.timeoutMs, redactor });
-  // undici is loaded only by a run that sends: help, a dry run or a refusal start faster.
-  const { HttpClient } = await import("./http/client.js");
+  const { HttpClient } = await (run.http ?? import("./http/client.js"));
   const client = new HttpClient(base.origin, {
     connections: config.concurrency,
     timeoutMs: config.timeoutMs,

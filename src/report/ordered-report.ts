@@ -54,27 +54,42 @@ export class OrderedReport {
   }
 
   write(results: readonly RowResult[]): void {
-    this.place(results.map((result) => ({ row: result.row, line: this.encoder.encode(result) })));
+    const inOrder: string[] = [];
+    const early: string[] = [];
+    for (const result of results) this.place(result.row, this.encoder.encode(result), inOrder, early);
+    this.flush(inOrder, early);
   }
 
   /** A record carried over from an earlier run, as it was written there. */
   writeCarried(row: number, line: string): void {
-    this.place([{ row, line }]);
+    const inOrder: string[] = [];
+    const early: string[] = [];
+    this.place(row, line, inOrder, early);
+    this.flush(inOrder, early);
   }
 
-  private place(records: readonly { row: number; line: string }[]): void {
-    let inOrder = "";
-    let early = "";
-    for (const { row, line } of records) {
-      if (row === this.nextRow) inOrder += this.release(line);
-      else {
-        this.held.set(row, line);
-        early += line;
-      }
+  /** Puts a line where it goes: in order (with every held line that follows it), or held and ahead. */
+  private place(row: number, line: string, inOrder: string[], early: string[]): void {
+    if (row !== this.nextRow) {
+      this.held.set(row, line);
+      early.push(line);
+      return;
     }
-    this.ahead?.write(early);
-    this.part.write(inOrder);
-    if (inOrder !== "") this.wakeRoomWaiters();
+    inOrder.push(line);
+    this.nextRow++;
+    for (let next = this.held.get(this.nextRow); next !== undefined; next = this.held.get(this.nextRow)) {
+      this.held.delete(this.nextRow);
+      inOrder.push(next);
+      this.nextRow++;
+    }
+  }
+
+  /** Hands the lines to the files, one string per file. */
+  private flush(inOrder: string[], early: string[]): void {
+    if (early.length > 0) this.ahead?.write(early.join(""));
+    if (inOrder.length === 0) return;
+    this.part.write(inOrder.join(""));
+    this.wakeRoomWaiters();
   }
 
   hasRoom(): boolean {
@@ -113,18 +128,6 @@ export class OrderedReport {
   /** Writes what it can and leaves the files in place, for `--resume` (after a forced exit). */
   async abandon(): Promise<void> {
     await Promise.all([this.part.abandon(), this.ahead?.abandon()]);
-  }
-
-  /** The line, and every held line that follows it in order. */
-  private release(line: string): string {
-    let text = line;
-    this.nextRow++;
-    for (let next = this.held.get(this.nextRow); next !== undefined; next = this.held.get(this.nextRow)) {
-      this.held.delete(this.nextRow);
-      text += next;
-      this.nextRow++;
-    }
-    return text;
   }
 
   private wakeRoomWaiters(): void {

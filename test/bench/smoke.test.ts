@@ -20,6 +20,7 @@ describe("npm run bench", () => {
     const { results } = JSON.parse(readFileSync(out, "utf8")) as { results: Record<string, Record<string, unknown>> };
     expect(results.overhead).toMatchObject({ ratio: expect.any(Number), rows_per_s: expect.any(Number) });
     expect(results.latency).toMatchObject({ efficiency: expect.any(Number) });
+    expect(results.incremental).toMatchObject({ requests: 2, known: 19_800, added: 200 });
     expect(results.rate_limited).toMatchObject({
       "bucket-retry-after": { use_of_limit: expect.any(Number) },
       "ietf-bucket": { share_429: expect.any(Number) },
