@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { vi } from "vitest";
 import { type RateLimitHints, Throttle } from "../../src/http/throttle.js";
 import { RateLimiter, type RateLimitOptions } from "../../src/sandbox/rate-limit.js";
@@ -40,6 +41,8 @@ export async function simulate(scenario: Scenario): Promise<Outcome> {
   const limiter = new RateLimiter(limits);
   const throttle = new Throttle({ concurrency, ratePerSecond: undefined, maxWaitMs: 900_000, clock: fakeClock, hints: scenario.hints });
   const stop = new AbortController();
+  // Every client waits on it, as every request of a run waits on the run's signal.
+  setMaxListeners(4 * concurrency, stop.signal);
   const never = new AbortController().signal;
   const outcome = { admitted: 0, refused: 0, early: 0 };
   const client = async (): Promise<void> => {
