@@ -41,9 +41,9 @@ export async function simulate(scenario: Scenario): Promise<Outcome> {
   const limiter = new RateLimiter(limits);
   const throttle = new Throttle({ concurrency, ratePerSecond: undefined, maxWaitMs: 900_000, clock: fakeClock, hints: scenario.hints });
   const stop = new AbortController();
-  // Every client waits on it, as every request of a run waits on the run's signal.
-  setMaxListeners(4 * concurrency, stop.signal);
   const never = new AbortController().signal;
+  // Every client waits on them, as every request of a run waits on the run's signals.
+  setMaxListeners(4 * concurrency, stop.signal, never);
   const outcome = { admitted: 0, refused: 0, early: 0 };
   const client = async (): Promise<void> => {
     let notBefore: number | undefined;
