@@ -22,6 +22,7 @@ export default tseslint.config(
         TextDecoder: "readonly",
         TextEncoder: "readonly",
         structuredClone: "readonly",
+        fetch: "readonly",
       },
     },
     rules: {

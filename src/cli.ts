@@ -22,7 +22,7 @@ export interface CliOutput {
 export function buildProgram(drivers: readonly DriverSpec[], actions: CliActions, output: CliOutput, setExit: (code: number) => void): Command {
   const program = new Command("addlist")
     .description(
-      "Add the rows of a file (CSV, TSV, JSON, NDJSON, gzip or stdin) to a list on a sales or marketing platform,\nand write a report of what became of every row.",
+      "Add the rows of a file (CSV, TSV, JSON, NDJSON, gzip or stdin) to a list on a sales or marketing platform, and write a report of what became of every row.",
     )
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage)")

@@ -94,14 +94,14 @@ export async function upload(request: UploadRequest): Promise<{ batches: number 
 
 /** A row settled by the check pass: invalid, a duplicate, or known from `--state`. */
 function settledAtCheck(row: number, entry: Exclude<SpoolEntry, { kind: "pending" | "carried" }>): RowResult {
-  const base = { row, key: entry.key, attempts: 0, tail: entry.tail };
+  const { key, tail } = entry;
   switch (entry.kind) {
     case "invalid":
-      return { ...base, status: "invalid", code: entry.code, message: entry.message };
+      return { row, key, attempts: 0, tail, status: "invalid", code: entry.code, message: entry.message };
     case "duplicate":
-      return { ...base, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row" };
+      return { row, key, attempts: 0, tail, status: "duplicate_in_input", code: "duplicate", message: "the same key as an earlier row" };
     case "known":
-      return { ...base, status: "known", code: "known", message: "an earlier run confirmed it in the target (--state)" };
+      return { row, key, attempts: 0, tail, status: "known", code: "known", message: "an earlier run confirmed it in the target (--state)" };
   }
 }
 

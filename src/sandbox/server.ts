@@ -122,6 +122,7 @@ async function serve(
   if (serveAdmin(request, response, path, context, misbehaviour)) return;
   const match = findRoute(routes, path);
   if (match === undefined || request.method !== "POST") return send(response, { status: 404, body: { error: "no such endpoint in the addlist sandbox" } });
+  context.state.noteArrival(arrived);
   const rawBody = await readBody(request);
   if (rawBody === undefined) return send(response, { status: 413, body: { error: "request body too large" } });
   const { route } = match;
@@ -131,7 +132,10 @@ async function serve(
     context.state.noteAnswer(reply.status);
     // A skewed clock shows in the Date header, stamped when the answer leaves, as a server's is.
     const date = (): Record<string, string> => (skewMs === 0 ? {} : { date: new Date(Date.now() + skewMs).toUTCString() });
-    const reply_ = (): void => send(response, { ...reply, headers: { ...reply.headers, ...admission.headers, ...date() } });
+    const reply_ = (): void => {
+      send(response, { ...reply, headers: { ...reply.headers, ...admission.headers, ...date() } });
+      context.state.noteAnswerSent(Date.now());
+    };
     const wait = arrived + misbehaviour.delayMs() - Date.now();
     if (wait > 0) setTimeout(reply_, wait);
     else reply_();

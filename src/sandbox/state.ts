@@ -17,6 +17,9 @@ export class SandboxState {
   readonly faults = new Map<string, number>();
   /** LeadLex campaign `source` tags seen, by collection. */
   readonly sources = new Map<string, Set<string>>();
+  /** When the first endpoint request arrived and the last answer left (epoch ms): how long a run kept the sandbox busy. */
+  private firstArrival: number | undefined;
+  private lastAnswer: number | undefined;
 
   /** `collection` names the endpoint and target, e.g. `leadlex-list:demo`. */
   membersOf(collection: string): Set<string> {
@@ -42,6 +45,14 @@ export class SandboxState {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
   }
 
+  noteArrival(at: number): void {
+    this.firstArrival ??= at;
+  }
+
+  noteAnswerSent(at: number): void {
+    this.lastAnswer = at;
+  }
+
   receivedCounts(collection: string): Record<string, number> {
     return Object.fromEntries(this.received.get(collection) ?? []);
   }
@@ -56,6 +67,8 @@ export class SandboxState {
       by_status: Object.fromEntries([...this.byStatus].map(([status, n]) => [String(status), n])),
       faults: Object.fromEntries(this.faults),
       members: Object.fromEntries([...this.members].map(([collection, set]) => [collection, set.size])),
+      first_request_at: isoOrNull(this.firstArrival),
+      last_answer_at: isoOrNull(this.lastAnswer),
     };
   }
 }
@@ -66,4 +79,11 @@ export interface SandboxStats {
   by_status: Record<string, number>;
   faults: Record<string, number>;
   members: Record<string, number>;
+  /** ISO times with milliseconds; null before the first request. */
+  first_request_at: string | null;
+  last_answer_at: string | null;
+}
+
+function isoOrNull(at: number | undefined): string | null {
+  return at === undefined ? null : new Date(at).toISOString();
 }

@@ -8,6 +8,7 @@ const auth = { authorization: `Bearer ${FAKE_KEY}` };
 describe("sandbox: LeadLex lists", () => {
   it("adds contacts, skipping those already in the list, and counts what it received", async () => {
     const box = await sandbox();
+    expect(box.state.stats()).toMatchObject({ requests: 0, first_request_at: null, last_answer_at: null });
     const url = `${box.baseUrl("leadlex")}/v1/lists/l1/contacts`;
     expect(await post(url, { contact_ids: [uuid(1), uuid(2)] }, auth)).toMatchObject({
       status: 200,
@@ -18,8 +19,20 @@ describe("sandbox: LeadLex lists", () => {
       body: { data: { added: 1, contact_count: 3 } },
     });
     expect(box.state.receivedCounts("leadlex-list:l1")[uuid(2)]).toBe(2);
-    const stats = await fetch(`${box.origin}/_sandbox/stats`).then((r) => r.json());
-    expect(stats).toEqual({ requests: 2, by_status: { "200": 2 }, faults: {}, members: { "leadlex-list:l1": 3 } });
+    const before = Date.now();
+    const stats = (await fetch(`${box.origin}/_sandbox/stats`).then((r) => r.json())) as Record<string, unknown>;
+    expect(stats).toEqual({
+      requests: 2,
+      by_status: { "200": 2 },
+      faults: {},
+      members: { "leadlex-list:l1": 3 },
+      first_request_at: expect.any(String),
+      last_answer_at: expect.any(String),
+    });
+    const first = Date.parse(String(stats.first_request_at));
+    const last = Date.parse(String(stats.last_answer_at));
+    expect(first).toBeLessThanOrEqual(last);
+    expect(last).toBeLessThanOrEqual(before);
   });
 
   it("answers with the documented error envelope", async () => {
