@@ -133,6 +133,9 @@ interface Sending {
 async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSummary> {
   const { control, files, check } = run;
   const encoder = reportEncoder(config.reportKind, check.layout);
+  const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
+  // Before any file is touched: a client or sandbox that cannot start leaves no unfinished run behind.
+  const settle = config.dryRun ? undefined : await startSending(config, io, run, stats);
   // The state first: a state file that cannot be written leaves the report's files untouched.
   const recorder = run.state === undefined ? undefined : await run.state.file.openForRecording(run.state.binding, config.fullRefresh);
   let report: OrderedReport;
@@ -147,8 +150,6 @@ async function send(config: RunConfig, io: RunIo, run: Sending): Promise<RunSumm
   }
   const tally = new Tally();
   const outcomes = new Outcomes(report, tally, recorder);
-  const stats: RunStats = { requests: 0, retries: 0, rateLimited: 0, splitRequests: 0 };
-  const settle = config.dryRun ? undefined : await startSending(config, io, run, stats);
   const progress = new Progress(
     progressMode(config.progress, io.stderr, io.env),
     io.stderr,
@@ -215,7 +216,12 @@ async function closeReport(
   config: RunConfig,
   io: RunIo,
 ): Promise<string> {
-  await recorder?.finish();
+  try {
+    await recorder?.finish();
+  } catch (error) {
+    await report.abandon(); // the report's files stay for --resume
+    throw error;
+  }
   if (complete) {
     await report.finish();
     return config.report;

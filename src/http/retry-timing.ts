@@ -17,7 +17,7 @@ const EPOCH_MILLISECONDS_FROM = 1e12;
  * No server wait is read as longer than this: a value beyond it is absurd, and one beyond
  * what a Date can hold would break every message that names the time to resume.
  */
-export const LONGEST_SERVER_WAIT_MS = 366 * 24 * 3600 * 1000;
+const LONGEST_SERVER_WAIT_MS = 366 * 24 * 3600 * 1000;
 
 export function header(headers: HeaderBag, name: string): string | undefined {
   const value = headers[name];

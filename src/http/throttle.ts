@@ -97,7 +97,10 @@ export class Throttle {
     for (;;) {
       signal.throwIfAborted();
       const now = clock.now();
-      const heldUntil = Math.max(this.pausedUntil, this.budget.heldUntil(now, this.lookGapMs(now)));
+      const heldUntil = Math.max(
+        this.pausedUntil,
+        this.budget.heldUntil(now, () => this.lookGapMs(now)),
+      );
       // Only what the server imposes counts against --max-wait; pacing is always sat out.
       if (Math.max(heldUntil, notBefore) - now > maxWaitMs) throw new QuotaWait(Math.max(heldUntil, notBefore));
       if (notBefore > Math.max(now, heldUntil)) {

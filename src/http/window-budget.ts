@@ -98,9 +98,10 @@ export class WindowBudget {
 
   /**
    * Until when every request waits (0: no wait): the reset of a spent budget that does not
-   * refill. `lookGapMs`: the gap between requests the server admits, if known.
+   * refill. `lookGapMs`: the gap between requests the server admits, if known (measured
+   * only when a budget is spent, as it costs a scan of recent answers).
    */
-  heldUntil(now: number, lookGapMs: number | undefined): number {
+  heldUntil(now: number, lookGapMs: () => number | undefined): number {
     const left = this.left;
     if (left === undefined || this.refilling) return 0;
     if (left.resetAt <= now) {
@@ -112,7 +113,7 @@ export class WindowBudget {
     }
     if (left.count > 0) return 0;
     // The gap as it was when the budget ran out: while requests wait, fewer are admitted.
-    const gap = (left.lookGapMs ??= lookGapMs);
+    const gap = (left.lookGapMs ??= lookGapMs());
     const { resetAt, spentAt = now, lastLookAt = spentAt, looks } = left;
     if (this.window || this.lookSeq !== undefined || gap === undefined || resetAt - now > RATE_WINDOW_MAX_MS) return resetAt;
     return Math.min(resetAt, lastLookAt + gap * 2 ** looks);

@@ -11,7 +11,7 @@ import { SeenSet } from "../rows/seen-set.js";
 import { Spool } from "./spool.js";
 
 /** A record longer than this is refused: it bounds memory whatever the file holds. */
-export const MAX_RECORD_CHARS = 1024 * 1024;
+const MAX_RECORD_CHARS = 1024 * 1024;
 /** The most distinct JSON field names carried into a CSV report. */
 const MAX_JSON_FIELDS = 10_000;
 
@@ -57,6 +57,10 @@ export async function checkInput(request: CheckRequest): Promise<CheckResult> {
   const { signal } = request;
   signal.throwIfAborted();
   const spool = await Spool.create(request.spoolPath);
+  if (signal.aborted) {
+    await spool.dispose(); // aborted while the spool was being made
+    signal.throwIfAborted();
+  }
   const checking = readInput(request, spool);
   checking.catch(() => {}); // after an abort, its failure is of no interest
   const aborted = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
@@ -90,10 +94,12 @@ async function readInput(request: CheckRequest, spool: Spool): Promise<CheckResu
   let reading = csv && table.hasHeader ? csvReading(request, table, keyColumn) : undefined;
   const seen = new SeenSet(request.rowsHint);
   const fields = new Set<string>();
+  // A CSV report of JSON rows has a column per field: an NDJSON report needs no names.
+  const collectFields = !csv && request.reportKind === "csv";
   for await (const group of table.records) {
     for (const record of group) {
       reading ??= csv ? csvReading(request, table, keyColumn, record) : jsonReading(request, keyColumn, record);
-      if (!csv && isObject(record.value) && fields.size < MAX_JSON_FIELDS) for (const name in record.value) fields.add(name);
+      if (collectFields && isObject(record.value) && fields.size < MAX_JSON_FIELDS) for (const name in record.value) fields.add(name);
       checkRow(record, reading, seen, request, spool);
     }
     await spool.drained();
@@ -117,7 +123,7 @@ async function readInput(request: CheckRequest, spool: Spool): Promise<CheckResu
 function csvReading(request: CheckRequest, table: Table, keyColumn: KeyColumnRequest, first?: InputRecord): Reading {
   const access = csvRowAccess(request.source.name, table, keyColumn);
   const sample = first === undefined ? undefined : access.values(first);
-  return { access, driver: request.createDriver(table.columns ?? [], access.keyColumn, sample), keepTail: csvTailKeeper(request.reportKind, table) };
+  return { access, driver: request.createDriver(table.columns ?? [], access.keyColumn, sample), keepTail: csvTailKeeper(request.reportKind, table, access) };
 }
 
 function jsonReading(request: CheckRequest, keyColumn: KeyColumnRequest, first: InputRecord | undefined): Reading {

@@ -15,12 +15,11 @@ export class Outcomes {
   record(results: readonly RowResult[]): void {
     if (results.length === 0) return;
     this.report.write(results);
+    for (const result of results) this.tally.count(result.status, result.code, result.message);
+    if (this.state === undefined) return;
     const confirmed: string[] = [];
-    for (const result of results) {
-      this.tally.count(result.status, result.code, result.message);
-      if (result.identity !== undefined && CONFIRMED_STATUSES.has(result.status)) confirmed.push(result.identity);
-    }
-    this.state?.record(confirmed);
+    for (const result of results) if (result.identity !== undefined && CONFIRMED_STATUSES.has(result.status)) confirmed.push(result.identity);
+    this.state.record(confirmed);
   }
 
   /** A row an earlier run settled: its record is carried into this run's report as it was. */

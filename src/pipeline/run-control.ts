@@ -3,7 +3,7 @@ import type { ProviderError, StopCause } from "../drivers/types.js";
 import { ExitCode } from "../errors.js";
 
 /** Batches in a row that fail after all retries before the run stops. */
-export const BREAKER_THRESHOLD = 5;
+const BREAKER_THRESHOLD = 5;
 
 /** Why a run stopped before every row was sent. */
 export type StopReason =

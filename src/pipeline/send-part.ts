@@ -4,7 +4,7 @@ import type { BatchVerdict, Driver, ProviderError, SentRow, StopCause } from "..
 import { type HttpAnswer, TransportError } from "../http/answer.js";
 import type { Clock } from "../http/clock.js";
 import { answerAction, backoffMs, outageWaitMs, type RetryPolicy } from "../http/retry-policy.js";
-import { header, type HeaderBag, parseRetryAfter, serverWaitMs } from "../http/retry-timing.js";
+import { header, parseRetryAfter } from "../http/retry-timing.js";
 import { QuotaWait, type Throttle, type Ticket } from "../http/throttle.js";
 import type { RunControl } from "./run-control.js";
 
@@ -151,7 +151,7 @@ async function readAnswer(answer: HttpAnswer, retryAt: number | undefined, sent:
   if (action !== "rate_limited") attempts.limitedSince = undefined;
   switch (action) {
     case "rate_limited":
-      return rateLimited(answer.headers, retryAt, attempts, ctx);
+      return rateLimited(retryAt, attempts, ctx);
     case "retry":
       attempts.ambiguous = true;
       return retryLater(ctx.driver.describeError(answer), outageWaitMs(answer.headers, ctx.clock.now()), attempts, ctx);
@@ -172,11 +172,12 @@ async function readAnswer(answer: HttpAnswer, retryAt: number | undefined, sent:
 }
 
 /** A 429: the throttle holds every request back as it sees fit; this one waits at least as long as it was told. */
-function rateLimited(headers: HeaderBag, retryAt: number | undefined, attempts: Attempts, ctx: SendContext): Step {
+function rateLimited(retryAt: number | undefined, attempts: Attempts, ctx: SendContext): Step {
   ctx.stats.rateLimited++;
   const now = ctx.clock.now();
   attempts.limitedSince ??= now;
-  if (now - attempts.limitedSince > ctx.throttle.maxWaitMs) return { verdict: { kind: "quota", resumeAt: now + (serverWaitMs(headers, now) ?? 0) } };
+  // retryAt was read on the server's clock: a local clock that is off does not move "resume after".
+  if (now - attempts.limitedSince > ctx.throttle.maxWaitMs) return { verdict: { kind: "quota", resumeAt: retryAt ?? now } };
   attempts.notBefore = retryAt ?? 0;
   return undefined;
 }
@@ -211,8 +212,9 @@ function credentialTrouble(step: Exclude<CredentialStep, { kind: "headers" }>, a
   ctx.trace?.({ path: attempts.path, rows: attempts.rows.length, error: unavailable.message, ms: 0 });
   const told = parseRetryAfter(header(unavailable.headers, "retry-after"), ctx.clock.now());
   if (unavailable.status === 429) {
-    ctx.throttle.pauseFor(told ?? TOKEN_RATE_LIMIT_PAUSE_MS);
-    return rateLimited(unavailable.headers, undefined, attempts, ctx);
+    const pause = told ?? TOKEN_RATE_LIMIT_PAUSE_MS;
+    ctx.throttle.pauseFor(pause);
+    return rateLimited(ctx.clock.now() + pause, attempts, ctx);
   }
   return retryLater({ code: "auth_unavailable", message: unavailable.message }, told ?? 0, attempts, ctx);
 }

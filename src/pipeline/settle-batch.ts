@@ -14,7 +14,7 @@ export interface PendingRow extends SentRow {
 }
 
 /** Extra requests allowed to isolate rows in one batch the provider refused without naming them. */
-export const MAX_SPLIT_REQUESTS = 64;
+const MAX_SPLIT_REQUESTS = 64;
 
 export interface SettleContext extends SendContext {
   capacity: CapacityWatch<PendingRow>;

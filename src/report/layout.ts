@@ -21,17 +21,9 @@ export interface ReportLayout {
 export type TailKeeper = (record: InputRecord) => string;
 
 /** CSV input: its own columns (an addlist report's after the report's columns). */
-export function csvTailKeeper(kind: ReportKind, table: Table): TailKeeper {
-  const columns = table.columns ?? [];
+export function csvTailKeeper(kind: ReportKind, table: Table, access: RowAccess): TailKeeper {
+  if (kind === "ndjson") return (record) => JSON.stringify(access.values(record));
   const offset = table.columnOffset;
-  if (kind === "ndjson") {
-    return (record) => {
-      const fields = record.value as string[];
-      const input: Record<string, string | undefined> = {};
-      for (let i = 0; i < columns.length; i++) input[columns[i] ?? ""] = fields[offset + i];
-      return JSON.stringify(input);
-    };
-  }
   return (record) => {
     const fields = record.value as string[];
     let tail = csvCell(fields[offset] ?? "");

@@ -17,7 +17,6 @@ export class ResumeState {
   private keyHashes = new Uint32Array(8192);
   /** The highest row number in the report. */
   rows = 0;
-  settled = 0;
   /** Per file read: whether its rows came in order, and its last row. */
   readonly files = new Map<string, { sorted: boolean; lastRow: number }>();
 
@@ -51,10 +50,7 @@ export class ResumeState {
     this.ensure(row);
     set(this.seenBits, row);
     this.keyHashes[row] = reportKeyHash(key);
-    if (SETTLED_STATUSES.has(status) && !this.isSettled(row)) {
-      set(this.settledBits, row);
-      this.settled++;
-    }
+    if (SETTLED_STATUSES.has(status)) set(this.settledBits, row);
     if (status === "failed") set(this.failedBits, row);
     this.rows = Math.max(this.rows, row);
   }

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { InputError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { parseJson } from "../json.js";
+import { damaged } from "./report-records.js";
 
 /**
  * Which command a report belongs to, kept beside it in `<report>.addlist.json`: the report
@@ -32,7 +33,7 @@ export async function checkRunRecord(reportPath: string, path: string, expected:
   const saved = await readRunRecord(path);
   if (saved === undefined || (saved.driver === expected.driver && saved.target === expected.target)) return;
   if (typeof saved.driver !== "string" || typeof saved.target !== "string") {
-    throw new InputError(`cannot resume from ${reportPath}: its run record ${path} is damaged. Use --force to start over.`, "report_damaged");
+    throw damaged(reportPath, `its run record ${path} is damaged`);
   }
   const was = `addlist ${String(saved?.driver)} ${String(saved?.target)}`;
   throw new UsageError(

@@ -26,18 +26,19 @@ export class Lock {
   /** `what` names the locked file in the refusal, e.g. "the report r.csv". */
   static async acquire(path: string, what: string): Promise<Lock> {
     const mine = JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() } satisfies Holder);
+    const failed = (error: unknown): UsageError => new UsageError(`cannot lock ${what} (${path}): ${describeError(error)}`, "lock_failed", { cause: error });
     for (let attempt = 0; ; attempt++) {
       try {
-        const handle = await open(path, "wx", 0o600);
-        await handle.writeFile(mine);
-        await handle.close();
+        await create(path, mine);
         return new Lock(path, mine);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST")
-          throw new UsageError(`cannot lock ${what} (${path}): ${describeError(error)}`, "lock_failed", { cause: error });
+        if (codeOf(error) !== "EEXIST") throw failed(error);
       }
-      const found = await readFile(path, "utf8").catch(() => undefined);
-      if (found === undefined) continue; // released meanwhile
+      const found = await readFile(path, "utf8").catch((error: unknown) => {
+        if (codeOf(error) === "ENOENT") return undefined; // released meanwhile
+        throw failed(error); // a directory, or another user's lock: trying again would not help
+      });
+      if (found === undefined) continue;
       if (attempt < 3 && (await isStale(path, found))) {
         await takeOver(path, found);
         continue;
@@ -50,6 +51,23 @@ export class Lock {
     const found = await readFile(this.path, "utf8").catch(() => undefined);
     if (found === this.mine) await rm(this.path, { force: true });
   }
+}
+
+/** Creates the lock file with its content; a lock file that could not be written is removed. */
+async function create(path: string, content: string): Promise<void> {
+  const handle = await open(path, "wx", 0o600);
+  let written = false;
+  try {
+    await handle.writeFile(content);
+    written = true;
+  } finally {
+    await handle.close();
+    if (!written) await rm(path, { force: true });
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException).code;
 }
 
 /**

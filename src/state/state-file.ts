@@ -86,7 +86,7 @@ export class StateFile {
       // target) leaves an empty file, bound to nothing.
       return new StateRecorder(new Sink(fileTarget(handle)), this.path, restart ? `${HEADER_PREFIX}${JSON.stringify(binding)}\n` : "");
     } catch (error) {
-      throw new UsageError(`cannot write the state file ${this.path}: ${describeError(error)}`, "state_unwritable", { cause: error });
+      throw unwritable(this.path, error);
     }
   }
 }
@@ -110,17 +110,23 @@ export class StateRecorder {
 
   flushed(): Promise<void> {
     return this.sink.flushed().catch((error: unknown) => {
-      throw new UsageError(`cannot write the state file ${this.path}: ${describeError(error)}`, "state_unwritable", { cause: error });
+      throw unwritable(this.path, error);
     });
   }
 
   finish(): Promise<void> {
-    return this.sink.finish();
+    return this.sink.finish().catch((error: unknown) => {
+      throw unwritable(this.path, error);
+    });
   }
 
   abandon(): Promise<void> {
     return this.sink.abandon();
   }
+}
+
+function unwritable(path: string, error: unknown): UsageError {
+  return new UsageError(`cannot write the state file ${path}: ${describeError(error)}`, "state_unwritable", { cause: error });
 }
 
 function parseHeader(path: string, line: string): StateBinding {

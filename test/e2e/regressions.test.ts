@@ -356,6 +356,22 @@ describe("waits and failures that used to stop or stall a run", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ counts: { added: 3 }, retries: 1 });
   });
 
+  it("a provider that refuses for longer than --max-wait gives a resume time on the local clock, whatever the server's says", async () => {
+    const hourMs = 3_600_000;
+    const origin = await provider((_request, response) => {
+      const serverNow = Date.now() + hourMs; // the server's clock is an hour ahead
+      const headers = { "content-type": "application/json", date: new Date(serverNow).toUTCString(), "retry-after": new Date(serverNow + 2000).toUTCString() };
+      response.writeHead(429, headers);
+      response.end(RATE_LIMITED);
+    });
+    const dir = tempDir();
+    ids(dir, 3);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "3", "--json"], { cwd: dir, env: leadlex(origin) });
+    expect(run.code).toBe(4);
+    const resumeAfter = Date.parse((JSON.parse(run.stdout) as { resume_after: string }).resume_after);
+    expect(resumeAfter).toBeLessThan(Date.now() + hourMs / 2);
+  });
+
   it.each([
     ["Retry-After", { "retry-after": "99999999999999" }],
     ["X-RateLimit-Reset", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999999999" }],

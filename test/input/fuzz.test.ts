@@ -11,7 +11,7 @@ import { neutralise } from "../../src/report/csv-line.js";
 import { reportEncoder } from "../../src/report/format.js";
 import { csvLayout, csvTailKeeper, jsonLayout, jsonTailKeeper } from "../../src/report/layout.js";
 import type { RowResult } from "../../src/report/row-result.js";
-import { jsonRowAccess } from "../../src/rows/columns.js";
+import { csvRowAccess, jsonRowAccess } from "../../src/rows/columns.js";
 import { isEmail, isLinkedInProfile, normaliseEmail, normaliseLinkedIn } from "../../src/rows/normalise.js";
 import { tempDir } from "../helpers/files.js";
 
@@ -74,7 +74,7 @@ describe("round trip through the report", () => {
         const { table: read, records } = await readAll("t.csv", `${quoted(header)}\n${rows.map(quoted).join("\n")}\n`);
         expect(records.map((r) => r.value)).toEqual(rows);
         const encoder = reportEncoder("csv", csvLayout(read));
-        const keep = csvTailKeeper("csv", read);
+        const keep = csvTailKeeper("csv", read, csvRowAccess("t.csv", read, { column: undefined, candidates: [], keyName: "key", required: false }));
         const text = encoder.header() + records.map((r) => encoder.encode(result(r, (r.value as string[])[0] ?? "", keep(r)))).join("");
         // Positions, not names: an input column may be called "key" or "status" too.
         const [head, ...parsed] = parse(text) as string[][];

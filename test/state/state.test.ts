@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -74,6 +74,15 @@ describe("Lock", () => {
       expect.stringMatching(new RegExp(`pid ${process.pid}`)),
       expect.stringMatching(new RegExp(`pid ${process.pid}`)),
     ]);
+  });
+
+  it("refuses at once a lock path it cannot read, such as a directory", async () => {
+    const path = join(tempDir(), "r.csv.lock");
+    mkdirSync(path);
+    await expect(Lock.acquire(path, "the report r.csv")).rejects.toMatchObject({
+      code: "lock_failed",
+      message: expect.stringMatching(/^cannot lock the report r\.csv \(.*r\.csv\.lock\): /) as unknown,
+    });
   });
 
   it("takes over a lock whose process is gone, but not one held on another host", async () => {
