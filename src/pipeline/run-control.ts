@@ -57,6 +57,8 @@ export class RunControl {
   }
 
   /** The first reason wins; later ones are ignored. */
+  private unsent: { reason: StopReason | undefined; because: { code: string; message: string } } | undefined;
+
   stop(reason: StopReason): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
@@ -80,20 +82,24 @@ export class RunControl {
     this.cutRequests();
   }
 
-  /** The code and message for rows left unsent because of the stop. */
+  /** The code and message for rows left unsent because of the stop (made once: every later row has it). */
   unsentBecause(): { code: string; message: string } {
-    const reason = this.reason;
-    if (reason === undefined) return { code: "not_sent", message: "not sent" };
-    switch (reason.kind) {
-      case "provider":
-        return { code: reason.cause === "full" ? "list_full" : "run_stopped", message: `not sent: the run stopped (${reason.code}: ${reason.message})` };
-      case "quota":
-        return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
-      case "breaker":
-        return { code: "run_stopped", message: `not sent: the run stopped (${reason.message})` };
-      case "signal":
-        return { code: "interrupted", message: `not sent: the run was interrupted (${reason.signal})` };
-    }
+    if (this.unsent === undefined || this.unsent.reason !== this.reason) this.unsent = { reason: this.reason, because: unsentOutcome(this.reason) };
+    return this.unsent.because;
+  }
+}
+
+function unsentOutcome(reason: StopReason | undefined): { code: string; message: string } {
+  if (reason === undefined) return { code: "not_sent", message: "not sent" };
+  switch (reason.kind) {
+    case "provider":
+      return { code: reason.cause === "full" ? "list_full" : "run_stopped", message: `not sent: the run stopped (${reason.code}: ${reason.message})` };
+    case "quota":
+      return { code: "quota", message: `not sent: the provider's quota is used up until ${new Date(reason.resumeAt).toISOString()}` };
+    case "breaker":
+      return { code: "run_stopped", message: `not sent: the run stopped (${reason.message})` };
+    case "signal":
+      return { code: "interrupted", message: `not sent: the run was interrupted (${reason.signal})` };
   }
 }
 
