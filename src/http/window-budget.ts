@@ -42,8 +42,8 @@ interface Left {
  * token bucket or a sliding window, which refill as they go: there a spent budget comes
  * back within a request or two, while the reset they report (when they are full again,
  * in whole seconds) can be a second away. So the budget watches for a refill: a request
- * sent after an answer arrived, admitted before that answer's reset, that finds at least
- * as much left as it said. A window cannot show that: the request took one away. Once
+ * sent after an answer arrived, admitted before that answer's reset (or reporting the same
+ * reset), that finds at least as much left as it said. A window cannot show that: the request took one away. Once
  * seen, a spent budget holds nothing back (the caller treats it as congestion instead).
  *
  * Until then, while a budget is spent and its reset is further off than the gap between
@@ -123,7 +123,10 @@ export class WindowBudget {
     for (let i = this.sightings.length - 1; i >= 0; i--) {
       const earlier = this.sightings[i] as Sighting;
       if (earlier.nextSeq > seq) continue;
-      return now < clock.localNoLater(earlier.resetAt) && report.remaining >= earlier.remaining;
+      // The same reset as before is the same window, whatever the clocks: a request it took
+      // would have left less. (Needed where the reset is under a second away, within the Date header's rounding.)
+      const sameWindow = report.resetAt === earlier.resetAt || now < clock.localNoLater(earlier.resetAt);
+      return sameWindow && report.remaining >= earlier.remaining;
     }
     return false;
   }

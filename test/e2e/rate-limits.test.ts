@@ -33,6 +33,8 @@ describe("rate limits of every shape", () => {
   it.each<[string, Omit<RateLimitOptions, "style"> & { style: RateLimitOptions["style"] }, Pick<SandboxOptions, "clockSkewMs">?]>([
     ["a token bucket with a burst of 10, Retry-After: 1", { ...bucket, style: "retry-after" }],
     ["a token bucket, X-RateLimit-* with the Reset in epoch seconds", { ...bucket, style: "headers" }],
+    // Remaining 0 in every answer and a reset a second away, Date in whole seconds: it once sent a request a second.
+    ["a token bucket with no burst (1), X-RateLimit-*", { ...bucket, burst: 1, style: "headers" }],
     ["fixed 2 s windows, X-RateLimit-*", { ...fixed2s, style: "headers" }],
     ["a sliding window, Retry-After as an HTTP date", { ...sliding, style: "retry-after", retryAfterFormat: "date" }],
     ["a sliding window, X-RateLimit-Reset as a delay", { ...sliding, style: "headers", resetFormat: "delay" }],
