@@ -33,7 +33,7 @@ export async function* csvGroups(name: string, chunks: AsyncIterable<Buffer>, op
   const take = (): string[][] => {
     const group: string[][] = [];
     for (let record = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) group.push(record);
-    if (failure !== undefined) throw csvFailure(name, failure);
+    if (failure !== undefined) throw csvFailure(name, failure, options.fromLine);
     return group;
   };
   // A chunk may end inside a multi-byte character: those bytes wait for the next chunk.
@@ -84,23 +84,38 @@ function completeUtf8Length(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** csv-parse's codes as ours, with a plainer reason where its own would puzzle. */
-const REFUSALS: Record<string, { code: string; reason?: string }> = {
-  CSV_QUOTE_NOT_CLOSED: { code: "unclosed_quote", reason: "the file ends inside a quoted field (is a quote left open?)" },
-  CSV_MAX_RECORD_SIZE: { code: "record_too_large", reason: "a record is longer than 1 MiB (is a quote left open?)" },
-  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: { code: "ragged_record" },
+/** csv-parse's codes as ours. */
+const CODES: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: "unclosed_quote",
+  CSV_MAX_RECORD_SIZE: "record_too_large",
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: "ragged_record",
 };
 
-/** csv-parse's refusal as an InputError: its line, and its reason without the line it repeats. */
-function csvFailure(name: string, error: unknown): unknown {
+/** What csv-parse counted when it refused: lines read, and records and blank lines before the one it refused. */
+type Counted = CsvError & { lines?: number; records?: number; empty_lines?: number };
+
+/**
+ * csv-parse's refusal as an InputError: its line, and its reason without the line it
+ * repeats. A quote left open is only found where the file (or the 1 MiB a record may
+ * take) ends, so the line named is where its record starts: `fromLine` plus the records
+ * and blank lines before it, exact unless an earlier field spans lines.
+ */
+function csvFailure(name: string, error: unknown, fromLine: number): unknown {
   if (!(error instanceof CsvError)) return error;
-  const line = (error as CsvError & { lines?: number }).lines;
-  const known = REFUSALS[error.code];
-  const reason =
-    known?.reason ??
-    error.message
-      .replace(/^[^:]*: /, "")
-      .replace(/ (on|at) line \d+$/, "")
-      .replace(/^expect (\d+), got (\d+)$/, "expected $1 fields as in the first line, found $2");
-  return new InputError(`${name}: ${line === undefined ? "" : `line ${line}: `}${reason}`, known?.code ?? "bad_csv", line);
+  const counted = error as Counted;
+  const code = CODES[error.code] ?? "bad_csv";
+  if ((code === "unclosed_quote" || code === "record_too_large") && counted.records !== undefined) {
+    const line = fromLine + counted.records + (counted.empty_lines ?? 0);
+    const reason =
+      code === "unclosed_quote"
+        ? `a quote opened in the record starting on this line is never closed (the file ends inside it, at line ${counted.lines ?? "?"})`
+        : "the record starting on this line is longer than 1 MiB (is a quote left open?)";
+    return new InputError(`${name}: line ${line}: ${reason}`, code, line);
+  }
+  const line = counted.lines;
+  const reason = error.message
+    .replace(/^[^:]*: /, "")
+    .replace(/ (on|at) line \d+$/, "")
+    .replace(/^expect (\d+), got (\d+)$/, "expected $1 fields as in the first line, found $2");
+  return new InputError(`${name}: ${line === undefined ? "" : `line ${line}: `}${reason}`, code, line);
 }

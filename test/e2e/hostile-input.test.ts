@@ -56,7 +56,7 @@ describe("hostile input files", () => {
     await new Promise((resolve) => out.end(resolve));
     const run = await runCli(["leadlex-list", "l", "long.csv"], { cwd: dir, env: leadlexEnv(box) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("addlist: long.csv: line 2: a record is longer than 1 MiB (is a quote left open?)\n");
+    expect(run.stderr).toBe("addlist: long.csv: line 2: the record starting on this line is longer than 1 MiB (is a quote left open?)\n");
     expect(box.state.requests).toBe(0);
   });
 
@@ -73,11 +73,11 @@ describe("hostile input files", () => {
     expect(Object.keys(report[0] ?? {})).toHaveLength(10_007);
   });
 
-  it("an unclosed quote at the end: refused naming the line where the file ended inside it", async () => {
+  it("an unclosed quote: refused naming the line where its record starts, and where the file ended inside it", async () => {
     await refused(
       "quote.csv",
-      `contact_id,note\n${ROWS[0]},"fine"\n${ROWS[1]},"never closed\n`,
-      /quote\.csv: line 3: the file ends inside a quoted field \(is a quote left open\?\)/,
+      `contact_id,note\n${ROWS[0]},"never closed\n${ROWS[1]},fine\n${ROWS[2]},x\n`,
+      /quote\.csv: line 2: a quote opened in the record starting on this line is never closed \(the file ends inside it, at line 4\)/,
     );
   });
 

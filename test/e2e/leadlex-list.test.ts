@@ -99,7 +99,9 @@ describe("leadlex-list end to end", () => {
     writeFileSync(join(dir, "bad.csv"), `contact_id,name\n${uuid(1)},a\n${uuid(2)},"b\n${uuid(3)},c\n`);
     const run = await runCli(["leadlex-list", "l", "bad.csv"], { cwd: dir, env: leadlexEnv(box) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("addlist: bad.csv: line 4: the file ends inside a quoted field (is a quote left open?)\n");
+    expect(run.stderr).toBe(
+      "addlist: bad.csv: line 3: a quote opened in the record starting on this line is never closed (the file ends inside it, at line 4)\n",
+    );
     expect(box.state.stats().requests).toBe(0);
     expect(existsSync(join(dir, "bad.report.csv"))).toBe(false);
   });

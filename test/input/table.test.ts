@@ -124,6 +124,8 @@ describe("openTable", () => {
   it.each([
     ["ragged.csv", "a,b\n1,2\n3\n", 3, "ragged_record"],
     ["quote.csv", 'a\n1\n"open\n', 3, "unclosed_quote"],
+    ["quote-early.csv", 'a\n"open\n2\n\n3\n', 2, "unclosed_quote"],
+    ["quote-after-blank.csv", 'a\n1\n\n"open\n2\n', 4, "unclosed_quote"],
     ["broken.ndjson", '{"a":1}\n{"a":\n{"a":3}\n', 2, "bad_json"],
     ["truncated.ndjson", '{"a":1}\n{"a":2', 2, "bad_json"],
     ["array.json", '[\n"a",\n"b"\n', 4, "bad_json"],
