@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { Redactor } from "./auth/redactor.js";
 import { type RunConfig, readCredentials, resolveBaseUrl } from "./config.js";
 import { handleSignalsFromHere } from "./early-signals.js";
-import { AddlistError, describeError, ExitCode, InputError } from "./errors.js";
+import { AddlistError, describeError, ExitCode, InputError, UsageError } from "./errors.js";
 import type { HttpClient } from "./http/client.js";
 import { systemClock } from "./http/clock.js";
 import { retryPolicy } from "./http/retry-policy.js";
@@ -85,6 +85,7 @@ export async function runUpload(config: RunConfig, io: RunIo): Promise<RunSummar
       signal: control.waitSignal,
     });
     held.check = check;
+    refuseMissingTarget(config, check.rows);
     const binding: StateBinding = {
       driver: config.spec.name,
       target: config.target,
@@ -314,6 +315,16 @@ async function openInput(config: RunConfig, io: RunIo): Promise<InputSource> {
     }
     throw error;
   }
+}
+
+/** Standard input with no rows, while the target names a file: the target was left out (as cron would not tell). */
+function refuseMissingTarget(config: RunConfig, rows: number): void {
+  const fromStdin = config.input === undefined || config.input === "-";
+  if (!fromStdin || rows > 0 || statSync(config.target, { throwIfNoEntry: false })?.isFile() !== true) return;
+  throw new UsageError(
+    `standard input holds no rows, and the target ${config.target} is a file: was the target left out? addlist ${config.spec.name} <target-id> ${config.target}`,
+    "target_missing",
+  );
 }
 
 /**

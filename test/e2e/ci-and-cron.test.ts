@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, runCli } from "../helpers/cli.js";
@@ -197,6 +197,19 @@ describe("small things that confused a first-time user", () => {
     expect(run.stderr).toContain(
       "cannot read my-list: no such file (c.csv is a file: did you give the file before the target? addlist leadlex-list <target-id> <input>)",
     );
+  });
+
+  it("refuses a file given as the target with nothing on standard input: the target was left out", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    mixed(dir, 3, 0, 0);
+    const run = await runCli(["leadlex-list", "c.csv"], { cwd: dir, env: leadlexEnv(box), stdin: "" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "standard input holds no rows, and the target c.csv is a file: was the target left out? addlist leadlex-list <target-id> c.csv",
+    );
+    expect(box.state.requests).toBe(0);
+    expect(readdirSync(dir)).toEqual(["c.csv"]);
   });
 
   it("reads an Excel `sep=` first line as the delimiter, not as the header", async () => {
