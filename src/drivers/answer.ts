@@ -11,7 +11,9 @@ export function parseBody<T>(answer: HttpAnswer, schema: z.ZodMiniType<T>): T | 
 
 /** A readable stand-in for a body that is not the provider's JSON. */
 export function bodySnippet(answer: HttpAnswer): string {
-  const text = answer.body
+  // An HTML error page (a proxy's) says it in its title, which its heading often repeats.
+  const title = /<title>([^<]*)<\/title>/i.exec(answer.body)?.[1]?.trim();
+  const text = (title === undefined || title === "" ? answer.body : title)
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();

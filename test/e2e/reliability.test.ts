@@ -211,7 +211,7 @@ describe("reliability", () => {
     expect(readCsvReport(join(dir, "c.report.csv"))[0]).toMatchObject({
       status: "failed",
       code: "http_502",
-      message: "HTTP 502: 502 Bad Gateway 502 Bad Gateway (no retries)",
+      message: "HTTP 502: 502 Bad Gateway (no retries)",
     });
     const forbidden = await runCli(["leadlex-list", "forbidden-l", "c.csv", "--force", "--json"], { cwd: dir, env: leadlexEnv(await sandbox()) });
     expect(JSON.parse(forbidden.stdout)).toMatchObject({ requests: 1, retries: 0, exit_code: 3 });

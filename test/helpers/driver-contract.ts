@@ -88,6 +88,8 @@ export function driverContract(make: () => ContractCase): void {
       const c = make();
       expect(c.driver.describeError(c.notFound)).toEqual({ code: expect.any(String), message: expect.any(String) });
       expect(c.driver.describeError(answer(502, "<html><h1>502 Bad Gateway</h1></html>"))).toEqual({ code: "http_502", message: "HTTP 502: 502 Bad Gateway" });
+      const page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>";
+      expect(c.driver.describeError(answer(502, page))).toEqual({ code: "http_502", message: "HTTP 502: 502 Bad Gateway" });
     });
   });
 }
