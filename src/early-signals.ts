@@ -12,7 +12,11 @@ export function exitEarlyOnSignals(): void {
   process.on("SIGTERM", exitEarly);
 }
 
-/** Called by a command that handles signals itself. */
+/**
+ * Called by a command that handles signals itself, once its own listeners are on: a signal
+ * that comes while no listener is on is lost (Node closes its signal watcher when the last
+ * listener goes), and the process then neither stops nor exits.
+ */
 export function handleSignalsFromHere(): void {
   process.off("SIGINT", exitEarly);
   process.off("SIGTERM", exitEarly);

@@ -345,9 +345,9 @@ function trapSignals(control: RunControl, io: RunIo, timeoutMs: number, sending:
   };
   const onInt = (): void => onSignal("SIGINT");
   const onTerm = (): void => onSignal("SIGTERM");
-  handleSignalsFromHere();
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
+  handleSignalsFromHere(); // after: see handleSignalsFromHere
   return () => {
     if (grace !== undefined) clearTimeout(grace);
     process.off("SIGINT", onInt);

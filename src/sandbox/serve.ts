@@ -15,6 +15,12 @@ export async function serveSandbox(options: Options, drivers: readonly DriverSpe
   const sandbox = await startSandbox(settings).catch((error: unknown) => {
     throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${describeError(error)}`, "sandbox_listen");
   });
+  // Listening before saying so: whoever reads the address may stop it at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  handleSignalsFromHere(); // after: see handleSignalsFromHere
   const exports = Object.entries(sandbox.env()).map(([name, value]) => `  export ${name}=${value}`);
   io.stdout.write(
     [
@@ -29,12 +35,7 @@ export async function serveSandbox(options: Options, drivers: readonly DriverSpe
   if (settings.faults !== undefined || settings.rateLimit !== undefined || settings.latencyMs !== undefined || settings.clockSkewMs !== undefined) {
     io.stdout.write(`misbehaving on purpose: ${describeMisbehaviour(settings)}\n`);
   }
-  handleSignalsFromHere();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await sandbox.close();
   return 0;
 }

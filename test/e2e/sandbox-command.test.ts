@@ -52,6 +52,18 @@ describe("addlist sandbox", () => {
     expect((await post(url, lead, auth)).status).toBe(202);
   });
 
+  it("stops on SIGTERM however soon after it says where it listens", async () => {
+    for (let i = 0; i < 10; i++) {
+      const child = spawn(BIN, ["sandbox", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+      children.push(child);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      await new Promise<void>((resolve) => child.stdout.setEncoding("utf8").on("data", (chunk: string) => chunk.includes("listening on") && resolve()));
+      child.kill("SIGTERM");
+      const outcome = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 3000))]);
+      expect(outcome).toBe(0);
+    }
+  });
+
   it("refuses bad flags with exit 2", async () => {
     const child = spawn(BIN, ["sandbox", "--rate-limit", "fast"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
