@@ -39,6 +39,11 @@ const RATE_SHAPES = [
   { id: "ietf-bucket", label: "IETF RateLimit + RateLimit-Policy (token bucket)", flags: [...BUCKET, "--rate-limit-style", "ietf"] },
   { id: "fixed-1s-retry-after", label: "fixed 1 s windows, Retry-After", flags: ["--rate-limit-style", "retry-after"] },
   {
+    id: "bucket-1-headers",
+    label: "token bucket with no burst (1), X-RateLimit-*",
+    flags: ["--limiter", "bucket", "--burst", "1", "--rate-limit-style", "headers"],
+  },
+  {
     id: "sliding-retry-after-date",
     label: "sliding window, Retry-After as a date",
     flags: ["--limiter", "sliding", "--rate-limit-style", "retry-after", "--retry-after-format", "date"],
