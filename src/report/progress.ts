@@ -68,10 +68,10 @@ export class Progress {
   private describe(): string {
     const now = this.snapshot();
     const elapsed = Math.max(1, Date.now() - this.startedAt);
-    // Rows carried over from an earlier run (`--resume`) come at once: they say nothing of the pace.
-    const rate = ((now.rowsDone - now.carried) / elapsed) * 1000;
-    // Rows left unsent by a stop have a record, but were not done: the share says so.
+    // Rows left unsent by a stop have a record, but were not done: the share and the pace say so.
     const done = now.rowsDone - now.counts.not_sent;
+    // Rows carried over from an earlier run (`--resume`) come at once: they say nothing of the pace.
+    const rate = ((done - now.carried) / elapsed) * 1000;
     const share = now.rowsTotal > 0 ? ` (${((done / now.rowsTotal) * 100).toFixed(1)}%)` : "";
     const left = now.rowsTotal - now.rowsDone;
     const eta = rate > 0 && left > 0 && now.stopped === undefined ? `, ETA ${duration((left / rate) * 1000)}` : "";
