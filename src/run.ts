@@ -228,9 +228,12 @@ async function closeReport(
     return config.report;
   }
   await report.abandon();
-  const reportAt = files?.part ?? config.report;
-  io.stderr.write(`the report is incomplete (${reportAt}): run the same command with --resume to finish\n`);
-  return reportAt;
+  if (files === undefined) {
+    io.stderr.write("the report on standard output is incomplete: rows it does not show as settled were not (--resume needs a --report file)\n");
+    return config.report;
+  }
+  io.stderr.write(`the report is incomplete (${files.part}): run the same command with --resume to finish\n`);
+  return files.part;
 }
 
 function summarise(config: RunConfig, run: Sending, tally: Tally, stats: RunStats, outcome: { batches: number }, reportAt: string): RunSummary {

@@ -91,7 +91,9 @@ function nextSteps(summary: RunSummary, unrecorded: number): string[] {
   const rest =
     summary.state !== undefined && unrecorded === 0
       ? `the next run with --state ${summary.state} sends what is not yet in the target`
-      : "the same command with --resume sends the rest";
+      : summary.report === "-"
+        ? "a run of the rows the report does not show as settled sends the rest (--resume needs a --report file)"
+        : "the same command with --resume sends the rest";
   return [`stopped: ${stopped.message}; ${unsent}`, advice(stopped, summary, rest)];
 }
 

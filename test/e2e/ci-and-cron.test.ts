@@ -234,6 +234,20 @@ describe("small things that confused a first-time user", () => {
   });
 });
 
+describe("a stopped run whose report went to standard output", () => {
+  it("does not advise --resume, which needs a report file", async () => {
+    const box = await sandbox({ rateLimit: { dailyQuota: 1, style: "headers" } });
+    const dir = tempDir();
+    mixed(dir, 300, 0, 0);
+    const run = await runCli(["leadlex-list", "l", "c.csv", "--max-wait", "5", "--report", "-"], { cwd: dir, env: leadlexEnv(box) });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("a run of the rows the report does not show as settled sends the rest (--resume needs a --report file)");
+    expect(run.stderr).not.toContain("the same command with --resume");
+    writeFileSync(join(dir, "out.csv"), run.stdout);
+    expect(countBy(readCsvReport(join(dir, "out.csv")), (record) => record.status ?? "")).toEqual({ added: 100, not_sent: 200 });
+  });
+});
+
 describe("credentials stay out of every output", () => {
   it("also out of the step summary", async () => {
     const box = await sandbox();
