@@ -190,8 +190,12 @@ function namedRows(errors: z.infer<typeof rowErrors> | undefined, rows: readonly
   return rejected;
 }
 
+/** The replyCode Emarsys gives errors of many kinds (a 500 and a 503 alike): for a server error, the HTTP status tells them apart. */
+const GENERIC_REPLY = 1;
+
 function describeError(answer: HttpAnswer): ProviderError {
   const reply = parseBody(answer, envelope);
   if (reply === undefined) return httpError(answer);
-  return { code: String(reply.replyCode), message: reply.replyText ?? `HTTP ${answer.status}` };
+  const code = reply.replyCode === GENERIC_REPLY && answer.status >= 500 ? `http_${answer.status}` : String(reply.replyCode);
+  return { code, message: reply.replyText ?? `HTTP ${answer.status}` };
 }

@@ -99,5 +99,8 @@ describe("emarsys", () => {
       rejected: new Map([[2, { code: "2008", message: "No contact found with the external id: 3 - loki@example.com" }]]),
     });
     expect(driver.describeError(recorded("emarsys", "unauthorized"))).toEqual({ code: "1", message: "Unauthorized" });
+    // The generic replyCode 1 of a 500 and of a 503 are two causes, which the summary's reasons keep apart.
+    expect(driver.describeError(answer(503, { replyCode: 1, replyText: "Service temporarily unavailable", data: "" })).code).toBe("http_503");
+    expect(driver.describeError(answer(500, { replyCode: 1, replyText: "Something went wrong.", data: "" })).code).toBe("http_500");
   });
 });
