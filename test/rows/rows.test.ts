@@ -22,6 +22,22 @@ describe("uuid", () => {
     }
   });
 
+  it("agrees with the regular expression, whatever character is put anywhere in a UUID", () => {
+    const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+    // Near misses: a character changed to one with the same low bits (İ is U+0130), a dash moved, a digit beyond f.
+    const chars = fc.oneof(
+      fc.constantFrom("0", "9", "a", "f", "A", "F", "g", "G", "-", "/", ":", "@", "`", "İ", "ｆ", "\u0000", " "),
+      fc.string({ minLength: 1, maxLength: 1, unit: "binary" }),
+    );
+    fc.assert(
+      fc.property(fc.uuid(), fc.nat(35), chars, (uuid, at, char) => {
+        const text = uuid.slice(0, at) + char + uuid.slice(at + 1);
+        expect(isUuid(text)).toBe(uuidPattern.test(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("reads the 128 bits as four words", () => {
     const words = new Uint32Array(4);
     expect(parseUuid("01234567-89ab-cdef-0123-456789ABCDEF", words)).toBe(true);
