@@ -6,7 +6,8 @@
 import { defineConfig } from "rolldown";
 
 export default defineConfig({
-  input: "src/main.ts",
+  // The CSV parsing thread is an entry of its own: a worker loads it by its file name.
+  input: { main: "src/main.ts", "csv-worker": "src/input/csv-worker.ts" },
   platform: "node",
   output: { dir: "dist", format: "esm", sourcemap: true },
 });

@@ -3,6 +3,7 @@ import { isObject } from "../rows/columns.js";
 import { isReportHeader, isReportRecord, REPORT_COLUMNS } from "../report/columns.js";
 import { unneutralise } from "../report/csv-line.js";
 import { csvGroups } from "./csv.js";
+import { csvGroupsInWorker } from "./csv-in-worker.js";
 import { JsonArraySplitter } from "./json-array.js";
 import { describeObjectDocument, objectNotAnArray } from "./json-document.js";
 import { JsonRecordError } from "./json-value.js";
@@ -45,6 +46,8 @@ export interface TableOptions {
   header: "yes" | "no" | "auto";
   looksLikeData?: (firstCell: string) => boolean;
   maxRecordChars: number;
+  /** CSV: parse on a worker thread (for large inputs: see csvGroupsInWorker). */
+  parseInWorker?: boolean;
 }
 
 /** An Excel export's first line naming its delimiter, e.g. `sep=;`. */
@@ -66,7 +69,8 @@ export async function openTable(source: InputSource, options: TableOptions): Pro
     return openJson(source, chunks, format, options, format === "ndjson" && named === "json" && options.format === undefined);
   const excel = EXCEL_SEPARATOR_LINE.exec(start);
   const delimiter = options.delimiter ?? excel?.[1] ?? (format === "tsv" ? "\t" : detectDelimiter(start.replace(/^\uFEFF/, "")));
-  const groups = csvGroups(source.name, chunks, { delimiter, maxRecordBytes: options.maxRecordChars, fromLine: excel === null ? 1 : 2 });
+  const read = options.parseInWorker === true ? csvGroupsInWorker : csvGroups;
+  const groups = read(source.name, chunks, { delimiter, maxRecordBytes: options.maxRecordChars, fromLine: excel === null ? 1 : 2 });
   return openCsv(groups[Symbol.asyncIterator](), format, delimiter, options);
 }
 

@@ -45,6 +45,36 @@ describe("hostile input files", () => {
     await refused("nul.csv", `contact_id\n${ROWS[0]}\n${ROWS[1]}\0\n`, /nul\.csv: line 3: the input has a NUL byte \(is this a binary file\?\)/);
   });
 
+  it("a large file (parsed on a worker thread): a bad byte near its end is refused naming its line", async () => {
+    const lines = Array.from({ length: 150_000 }, (_, i) => uuid(i));
+    const content = Buffer.concat([
+      Buffer.from(`contact_id\n${lines.join("\n")}\n`),
+      Buffer.from([0xff, 0x0a]),
+      Buffer.from(`${lines.slice(0, 10).join("\n")}\n`),
+    ]);
+    await refused("large.csv", content, /large\.csv: line 150002: the input has bytes that are not valid UTF-8 text/);
+  });
+
+  it("a large file (parsed on a worker thread) without a key column: refused at once", async () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => `n${i},e${i}@example.com`);
+    await refused("large.csv", `name,email\n${rows.join("\n")}\n`, /large\.csv has no key column: expected one of "contact_id", "id", "uuid"/);
+  });
+
+  it("a large file (parsed on a worker thread): an interrupt during the check ends the run at once, nothing sent", async () => {
+    const box = await sandbox();
+    const dir = tempDir();
+    writeFileSync(join(dir, "large.csv"), `contact_id\n${`${uuid(1)}\n`.repeat(2_000_000)}`);
+    const run = startCli(["leadlex-list", "l", "large.csv"], { cwd: dir, env: leadlexEnv(box) });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const started = Date.now();
+    run.kill("SIGINT");
+    const done = await run.done;
+    expect(done.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(done.stderr).toContain("interrupted by SIGINT while reading the input; nothing was sent");
+    expect(box.state.requests).toBe(0);
+  });
+
   it("a 100 MB single line: refused once a record passes 1 MiB, without reading it all", async () => {
     const box = await sandbox();
     const dir = tempDir();
