@@ -28,6 +28,9 @@ const NUL = "\u0000";
 const ITEM_IS_KEY = 1;
 const IDENTITY_IS_ITEM = 2;
 const TAIL_IS_KEY = 4;
+/** A pending entry's kind, by its `same` bits: "p0"…"p7", or "a0"…"a7" when it may have been applied. */
+const PENDING_KINDS = Array.from({ length: 8 }, (_, same) => `p${same}`);
+const PENDING_KINDS_APPLIED = Array.from({ length: 8 }, (_, same) => `a${same}`);
 
 /**
  * The spool is a private temporary file of fields, each ended by a NUL: an entry is its
@@ -36,7 +39,9 @@ const TAIL_IS_KEY = 4;
  * 0.25 s to write and 0.35 s to read here, where JSON lines took 1.5 s and 1.0 s.
  */
 export class Spool {
-  private queued = "";
+  /** Fields waiting to be written, each to be ended by a NUL (an entry's kind is its first). */
+  private queued: string[] = [];
+  private queuedChars = 0;
   private entries = 0;
 
   private constructor(
@@ -70,28 +75,32 @@ export class Spool {
 
   pending(key: string, item: string, identity: string, tail: string, mayHaveApplied: boolean): void {
     const same = (item === key ? ITEM_IS_KEY : 0) | (identity === item ? IDENTITY_IS_ITEM : 0) | (tail === key ? TAIL_IS_KEY : 0);
-    let text = `${mayHaveApplied ? "a" : "p"}${same}${NUL}${key}${NUL}`;
-    if ((same & ITEM_IS_KEY) === 0) text += item + NUL;
-    if ((same & IDENTITY_IS_ITEM) === 0) text += identity + NUL;
-    if ((same & TAIL_IS_KEY) === 0) text += tail + NUL;
-    this.add(text);
+    this.add((mayHaveApplied ? PENDING_KINDS_APPLIED : PENDING_KINDS)[same] as string, key);
+    if ((same & ITEM_IS_KEY) === 0) this.field(item);
+    if ((same & IDENTITY_IS_ITEM) === 0) this.field(identity);
+    if ((same & TAIL_IS_KEY) === 0) this.field(tail);
   }
 
   invalid(key: string, code: string, message: string, tail: string): void {
-    this.add(`i${NUL}${key}${NUL}${code}${NUL}${message}${NUL}${tail}${NUL}`);
+    this.add("i", key);
+    this.field(code);
+    this.field(message);
+    this.field(tail);
   }
 
   settled(kind: "duplicate" | "known", key: string, tail: string): void {
-    this.add(`${kind === "duplicate" ? "d" : "k"}${NUL}${key}${NUL}${tail}${NUL}`);
+    this.add(kind === "duplicate" ? "d" : "k", key);
+    this.field(tail);
   }
 
   carried(): void {
-    this.add(`c${NUL}`);
+    this.entries++;
+    this.field("c");
   }
 
   /** Writes what is queued once there is enough of it; call between groups of rows. */
   async drained(): Promise<void> {
-    if (this.queued.length >= FLUSH_CHARS) await this.flush();
+    if (this.queuedChars >= FLUSH_CHARS) await this.flush();
   }
 
   /** Writes the rest; the spool can then be read. */
@@ -114,15 +123,24 @@ export class Spool {
     await rm(this.remove, { recursive: true, force: true });
   }
 
-  private add(text: string): void {
+  /** Starts an entry: its kind, then its first field. */
+  private add(kind: string, first: string): void {
     this.entries++;
-    this.queued += text;
+    this.field(kind);
+    this.field(first);
+  }
+
+  private field(text: string): void {
+    this.queued.push(text);
+    this.queuedChars += text.length + 1;
   }
 
   private async flush(): Promise<void> {
     if (this.queued.length === 0) return;
-    const text = this.queued;
-    this.queued = "";
+    // The pieces are joined once: concatenating them row by row built a rope of one node per piece.
+    const text = `${this.queued.join(NUL)}${NUL}`;
+    this.queued = [];
+    this.queuedChars = 0;
     try {
       await this.handle.write(text);
     } catch (error) {
