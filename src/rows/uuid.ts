@@ -16,12 +16,32 @@ for (let c = 0; c < 6; c++) {
 const DASH = 45;
 
 /**
- * Checks a UUID and, when `words` is given, stores its 128 bits there as four 32-bit
- * words. It runs for every row (to check the key, then to dedupe it), so it reads four
- * digits at a time: on 1,000,000 UUIDs it took 100-145 ms here, where a digit-by-digit loop
- * took 170-175 ms and the regular expression /^[0-9a-f]{8}-…$/i 215-220 ms.
+ * Checks a UUID and, when `words` is given, stores its 128 bits there as four 32-bit words
+ * (what they hold when the text is no UUID means nothing). It runs for every row, so it
+ * reads four digits at a time, and the second call for a row's key costs nothing: on
+ * 1,000,000 UUIDs, checking, lowercasing and deduping took 410-520 ms here, against
+ * 600-670 ms parsing twice, and 675-740 ms with the regular expression
+ * /^[0-9a-f]{8}-…$/i and a digit-by-digit loop.
  */
 export function parseUuid(text: string, words: Uint32Array | undefined): boolean {
+  if (text === last.text) {
+    words?.set(last.words);
+    return last.valid;
+  }
+  last.text = text;
+  last.valid = parseUuidOnce(text, last.words);
+  words?.set(last.words);
+  return last.valid;
+}
+
+/**
+ * The text parsed last, and what it held: a row's key is checked by its driver and then
+ * added to the dedupe set, one right after the other, so the second call finds it here
+ * (by the same string, or an equal one: `===` compares the characters).
+ */
+const last = { text: "", valid: false, words: new Uint32Array(4) };
+
+function parseUuidOnce(text: string, words: Uint32Array): boolean {
   if (text.length !== 36) return false;
   if (text.charCodeAt(8) !== DASH || text.charCodeAt(13) !== DASH || text.charCodeAt(18) !== DASH || text.charCodeAt(23) !== DASH) return false;
   const h0 = hex4(text, 0);
@@ -33,12 +53,10 @@ export function parseUuid(text: string, words: Uint32Array | undefined): boolean
   const h6 = hex4(text, 28);
   const h7 = hex4(text, 32);
   if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return false;
-  if (words !== undefined) {
-    words[0] = h0 * 0x10000 + h1;
-    words[1] = h2 * 0x10000 + h3;
-    words[2] = h4 * 0x10000 + h5;
-    words[3] = h6 * 0x10000 + h7;
-  }
+  words[0] = h0 * 0x10000 + h1;
+  words[1] = h2 * 0x10000 + h3;
+  words[2] = h4 * 0x10000 + h5;
+  words[3] = h6 * 0x10000 + h7;
   return true;
 }
 

@@ -38,6 +38,18 @@ describe("uuid", () => {
     );
   });
 
+  it("gives the same answer and words when asked again for the same text (as the dedupe set does after the check)", () => {
+    const words = new Uint32Array(4);
+    const id = "fedcba98-7654-3210-0123-456789abcdef";
+    expect(isUuid(id)).toBe(true);
+    expect(parseUuid(id, words)).toBe(true);
+    expect([...words].map((word) => word.toString(16))).toEqual(["fedcba98", "76543210", "1234567", "89abcdef"]);
+    expect(isUuid("fedcba98-7654-3210-0123-456789abcdeg")).toBe(false);
+    expect(parseUuid("fedcba98-7654-3210-0123-456789abcdeg", words)).toBe(false);
+    expect(parseUuid(id.toUpperCase(), words)).toBe(true);
+    expect(words[3]).toBe(0x89abcdef);
+  });
+
   it("reads the 128 bits as four words", () => {
     const words = new Uint32Array(4);
     expect(parseUuid("01234567-89ab-cdef-0123-456789ABCDEF", words)).toBe(true);
