@@ -21,8 +21,12 @@ export type SpoolEntry =
   | { kind: "duplicate" | "known"; key: string; tail: string }
   | { kind: "carried" };
 
-/** Text queued before it is written out. */
-const FLUSH_CHARS = 256 * 1024;
+/**
+ * Text queued before it is written out, and read back at a time. Queued and read rows live
+ * on through the young generation's collections: 64 KiB pieces cut their pauses on 1,000,000
+ * rows from 400-425 ms to 350-390 ms (`--trace-gc`) against 256 KiB ones.
+ */
+const PIECE_CHARS = 64 * 1024;
 const NUL = "\u0000";
 /** A pending row whose item, identity or tail repeats an earlier field leaves it out, as these bits say. */
 const ITEM_IS_KEY = 1;
@@ -100,7 +104,7 @@ export class Spool {
 
   /** Writes what is queued once there is enough of it; call between groups of rows. */
   async drained(): Promise<void> {
-    if (this.queuedChars >= FLUSH_CHARS) await this.flush();
+    if (this.queuedChars >= PIECE_CHARS) await this.flush();
   }
 
   /** Writes the rest; the spool can then be read. */
@@ -112,7 +116,7 @@ export class Spool {
   /** The entries in order, in groups, with their row numbers (from 1). */
   async *read(): AsyncGenerator<(SpoolEntry & { row: number })[]> {
     const reader = new EntryReader();
-    for await (const text of createReadStream(this.path, { encoding: "utf8", highWaterMark: 256 * 1024 })) {
+    for await (const text of createReadStream(this.path, { encoding: "utf8", highWaterMark: PIECE_CHARS })) {
       const group = reader.push(text as string);
       if (group.length > 0) yield group;
     }
