@@ -16,10 +16,10 @@ const WORKER_FILE = import.meta.url.endsWith(".ts") ? new URL("../../dist/csv-wo
 /**
  * csvGroups on another thread: the same records and the same refusals, with csv-parse's
  * work off the main thread, which meanwhile checks, dedupes and spools the rows before.
- * On 1,000,000 UUID rows the check pass took 2.2-2.5 s this way against 2.9-3.5 s in one
+ * On 1,000,000 UUID rows the check pass took 2.0-2.4 s this way against 2.8-3.4 s in one
  * thread (same machine, alternating runs). Starting the thread costs about 70 ms, so it is
- * for large inputs only. The main thread reads the input (a file, stdin, gzip) and hands
- * the bytes over as the worker asks for them, and only while few parsed groups wait.
+ * for large files only. The main thread reads the input and hands the bytes over as the
+ * worker asks for them, and only while few parsed groups wait.
  */
 export async function* csvGroupsInWorker(name: string, chunks: AsyncIterable<Buffer>, options: CsvReadOptions): AsyncGenerator<string[][]> {
   const worker = new Worker(WORKER_FILE, { workerData: { name, options } satisfies CsvWorkerData });
