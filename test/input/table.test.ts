@@ -147,6 +147,26 @@ describe("openTable", () => {
     expect([nul.code, nul.line]).toEqual(["nul_byte", 3]);
   });
 
+  it("names the line of a bad byte whatever the line ends and wherever the 64 KiB reads cut the file", async () => {
+    const id = "6f1c2d3e-0000-4000-8000-000000000001";
+    // A line end as the last byte of the first read, the bad byte first in the second.
+    const rows = Buffer.from(`contact_id\n${`${id}\n`.repeat(2000)}`).subarray(0, 65536);
+    const lineEndsIn = (bytes: Buffer) => bytes.toString("latin1").split("\n").length - 1;
+    const cut = Buffer.concat([rows.subarray(0, rows.lastIndexOf(10) + 1), Buffer.alloc(65536 - rows.lastIndexOf(10) - 1, "x")]);
+    cut[65535] = 10;
+    const atCut = (bad: number) => Buffer.concat([cut, Buffer.from([bad]), Buffer.from(`\n${id}\n`)]);
+    expect((await failure("a.csv", atCut(0))).line).toBe(lineEndsIn(cut) + 1);
+    expect((await failure("a.csv", atCut(0xff))).line).toBe(lineEndsIn(cut) + 1);
+    // A "\r\n" cut by the read: one line end.
+    const crlf = Buffer.from(cut);
+    crlf[65535] = 13;
+    expect((await failure("a.csv", Buffer.concat([crlf, Buffer.from(`\n${id}\n\u0000\n`)]))).line).toBe(lineEndsIn(cut) + 2);
+    // "\r" alone ends lines too.
+    expect((await failure("a.csv", `contact_id\r${id}\r${id}\r${id}\u0000\r`)).line).toBe(4);
+    // A character cut short at the end of a file with no line end after it.
+    expect((await failure("a.csv", Buffer.concat([Buffer.from(`name,contact_id\nA,${id}\nZ,`), Buffer.from([0xe2, 0x82])]))).line).toBe(3);
+  });
+
   it("refuses a directory and a missing file", async () => {
     await expect(openInputSource(tempDir())).rejects.toThrow(/is a directory/);
     await expect(openInputSource(join(tempDir(), "nope.csv"))).rejects.toThrow(/cannot read .*nope\.csv: no such file/);
