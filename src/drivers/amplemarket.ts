@@ -140,10 +140,11 @@ function leadType(
     if (isLinkedInProfile(bare[0])) return "linkedin";
     if (isEmail(bare[0])) return "email";
   }
-  const inferred = served[0];
-  if (inferred !== undefined) return inferred;
+  // A column named with --column says which field identifies the lead, whatever else the file holds.
   if (keyAlias !== undefined && /linkedin/i.test(keyAlias)) return "linkedin";
   if (keyAlias !== undefined && /e-?mail/i.test(keyAlias)) return "email";
+  const inferred = served[0];
+  if (inferred !== undefined) return inferred;
   throw new UsageError(
     `cannot tell the lead type from the columns (${columns.join(", ") || "none"}): expected linkedin_url, email, or title with company_name or company_domain; or give --type`,
     "unknown_lead_type",

@@ -57,6 +57,10 @@ describe("amplemarket", () => {
       leads: [{ Name: "Ann", linkedin_url: "linkedin.com/in/ann" }],
     });
     expect(body(["LinkedIn"], { LinkedIn: "linkedin.com/in/ann" })).toEqual({ type: "linkedin", leads: [{ linkedin_url: "linkedin.com/in/ann" }] });
+    // The named column wins over columns that could serve another type.
+    expect(
+      body(["company_name", "title", "LinkedIn URL"], { company_name: "Acme", title: "CEO", "LinkedIn URL": "linkedin.com/in/ann" }, undefined, "LinkedIn URL"),
+    ).toEqual({ type: "linkedin", leads: [{ company_name: "Acme", title: "CEO", linkedin_url: "linkedin.com/in/ann" }] });
     // A --type the columns cannot serve is a usage error naming them, not a file of invalid rows.
     expect(() => create(["linkedin_url", "name"], "email")).toThrow(
       "--type email needs email among the columns (or the column named with --column); the columns found are: linkedin_url, name",
