@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { CsvError, parse } from "csv-parse";
 import { InputError } from "../errors.js";
-import { firstInvalidUtf8, TextDecodeError } from "./text.js";
+import { firstInvalidUtf8, undecodable } from "./text.js";
 
 export interface CsvReadOptions {
   delimiter: string;
@@ -70,7 +70,7 @@ function checkText(name: string, bytes: Buffer, lines: LineCounter): void {
   if (nul === -1 && bad === -1) return;
   const reason = nul !== -1 && (bad === -1 || nul < bad) ? "nul_byte" : "invalid_utf8";
   const line = lines.lineOf(bytes, reason === "nul_byte" ? nul : bad);
-  throw new InputError(`${name}: line ${line}: the input has ${new TextDecodeError(reason, 0).message}`, reason, line);
+  throw new InputError(`${name}: line ${line}: the input has ${undecodable(reason)}`, reason, line);
 }
 
 /**

@@ -10,8 +10,13 @@ export class TextDecodeError extends Error {
     /** Line breaks in the current chunk before the offending byte. */
     readonly newlinesBefore: number,
   ) {
-    super(reason === "nul_byte" ? "a NUL byte (is this a binary file?)" : "bytes that are not valid UTF-8 text");
+    super(undecodable(reason));
   }
+}
+
+/** What the input has that is not text, as refusals say it. */
+export function undecodable(reason: "nul_byte" | "invalid_utf8"): string {
+  return reason === "nul_byte" ? "a NUL byte (is this a binary file?)" : "bytes that are not valid UTF-8 text";
 }
 
 export async function* decodeText(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
